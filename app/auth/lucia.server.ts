@@ -1,0 +1,205 @@
+import { createHash } from "node:crypto";
+import type { Kysely, Transaction } from "kysely";
+import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
+import { setLocal, setTenant } from "../../db/tenant";
+import type { Database } from "../../db/types";
+import type { Role } from "../../policies";
+
+/**
+ * Lucia, behind this one module. Lucia generates session ids, validates and expires sessions and
+ * builds the cookie; this adapter stores only a SHA-256 of each session id, so a copy of the
+ * sessions table cannot be replayed as cookies. See docs/decisions/002-sessions-with-lucia.md.
+ */
+
+interface SessionAttributes {
+  partnershipId: string;
+  createdAt: Date;
+}
+
+interface UserAttributes {
+  partnershipId: string;
+  partnershipName: string;
+  agencyId: string;
+  agencyName: string;
+  role: Role;
+  displayName: string;
+  email: string;
+}
+
+declare module "lucia" {
+  interface Register {
+    Lucia: CrosswalkLucia;
+    DatabaseSessionAttributes: SessionAttributes;
+    DatabaseUserAttributes: UserAttributes;
+  }
+}
+
+export type CrosswalkLucia = Lucia<SessionAttributes, UserAttributes>;
+type Executor = Kysely<Database> | Transaction<Database>;
+
+/** The SHA-256 (hex) under which a session id is stored. */
+export function hashSessionId(sessionId: string): string {
+  return createHash("sha256").update(sessionId).digest("hex");
+}
+
+/** The cookie name: `__Host-` prefixed (Secure, no Domain, Path=/) whenever served over HTTPS. */
+export function sessionCookieName(secure: boolean): string {
+  return secure ? "__Host-crosswalk_session" : "crosswalk_session";
+}
+
+/**
+ * A Lucia bound to one executor: the root database for request-time validation, or a transaction
+ * so a new session is created in the same transaction as its sign-in event.
+ */
+export function createLucia(
+  executor: Executor,
+  options: { idleTimeoutMs: number; secure: boolean },
+): CrosswalkLucia {
+  return new Lucia(new SessionAdapter(executor), {
+    sessionExpiresIn: new TimeSpan(Math.round(options.idleTimeoutMs / 1000), "s"),
+    sessionCookie: {
+      name: sessionCookieName(options.secure),
+      // A browser-session cookie: closing the browser ends it; the server enforces the timeouts.
+      expires: false,
+      attributes: { secure: options.secure, sameSite: "lax", path: "/" },
+    },
+    getSessionAttributes: (attributes) => attributes,
+    getUserAttributes: (attributes) => attributes,
+  });
+}
+
+/** Move a session's expiry (the sliding idle timeout); Lucia itself only extends at half-life. */
+export function setSessionExpiry(executor: Executor, sessionId: string, expiresAt: Date): Promise<void> {
+  return new SessionAdapter(executor).updateSessionExpiration(sessionId, expiresAt);
+}
+
+function inTransaction<T>(executor: Executor, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  return executor.isTransaction
+    ? work(executor as Transaction<Database>)
+    : executor.transaction().execute(work);
+}
+
+/** Scope a transaction to one session token, the only row RLS lets us reach before the tenant is known. */
+async function reachSession(trx: Transaction<Database>, sessionId: string): Promise<string> {
+  const idHash = hashSessionId(sessionId);
+  await setLocal(trx, "app.session_token_hash", idHash);
+  return idHash;
+}
+
+class SessionAdapter implements Adapter {
+  constructor(private readonly executor: Executor) {}
+
+  getSessionAndUser(sessionId: string): Promise<[DatabaseSession | null, DatabaseUser | null]> {
+    return inTransaction(this.executor, async (trx) => {
+      const idHash = await reachSession(trx, sessionId);
+      const session = await trx
+        .selectFrom("sessions")
+        .select(["user_id", "partnership_id", "created_at", "expires_at"])
+        .where("id_hash", "=", idHash)
+        .executeTakeFirst();
+      if (!session) return [null, null];
+      await setTenant(trx, session.partnership_id);
+      const user = await trx
+        .selectFrom("users")
+        .innerJoin("agencies", "agencies.id", "users.agency_id")
+        .innerJoin("partnerships", "partnerships.id", "users.partnership_id")
+        .select([
+          "users.id",
+          "users.email",
+          "users.display_name",
+          "users.role",
+          "users.agency_id",
+          "agencies.name as agency_name",
+          "partnerships.name as partnership_name",
+        ])
+        .where("users.id", "=", session.user_id)
+        // A deactivated person has no user: Lucia then deletes the session, ending it at once.
+        .where("users.is_active", "=", true)
+        .executeTakeFirst();
+      const databaseSession: DatabaseSession = {
+        id: sessionId,
+        userId: session.user_id,
+        expiresAt: session.expires_at,
+        attributes: { partnershipId: session.partnership_id, createdAt: session.created_at },
+      };
+      if (!user) return [databaseSession, null];
+      return [
+        databaseSession,
+        {
+          id: user.id,
+          attributes: {
+            partnershipId: session.partnership_id,
+            partnershipName: user.partnership_name,
+            agencyId: user.agency_id,
+            agencyName: user.agency_name,
+            role: user.role,
+            displayName: user.display_name,
+            email: user.email,
+          },
+        },
+      ];
+    });
+  }
+
+  getUserSessions(userId: string): Promise<DatabaseSession[]> {
+    // Needs the tenant already set by the caller's transaction.
+    return inTransaction(this.executor, async (trx) => {
+      const rows = await trx
+        .selectFrom("sessions")
+        .select(["user_id", "partnership_id", "created_at", "expires_at"])
+        .where("user_id", "=", userId)
+        .execute();
+      // Only hashes are stored, so a listed session cannot carry its id.
+      return rows.map((row) => ({
+        id: "",
+        userId: row.user_id,
+        expiresAt: row.expires_at,
+        attributes: { partnershipId: row.partnership_id, createdAt: row.created_at },
+      }));
+    });
+  }
+
+  setSession(session: DatabaseSession): Promise<void> {
+    return inTransaction(this.executor, async (trx) => {
+      await setTenant(trx, session.attributes.partnershipId);
+      await trx
+        .insertInto("sessions")
+        .values({
+          id_hash: hashSessionId(session.id),
+          user_id: session.userId,
+          partnership_id: session.attributes.partnershipId,
+          created_at: session.attributes.createdAt,
+          expires_at: session.expiresAt,
+        })
+        .execute();
+    });
+  }
+
+  updateSessionExpiration(sessionId: string, expiresAt: Date): Promise<void> {
+    return inTransaction(this.executor, async (trx) => {
+      const idHash = await reachSession(trx, sessionId);
+      await trx.updateTable("sessions").set({ expires_at: expiresAt }).where("id_hash", "=", idHash).execute();
+    });
+  }
+
+  deleteSession(sessionId: string): Promise<void> {
+    return inTransaction(this.executor, async (trx) => {
+      const idHash = await reachSession(trx, sessionId);
+      await trx.deleteFrom("sessions").where("id_hash", "=", idHash).execute();
+    });
+  }
+
+  deleteUserSessions(userId: string): Promise<void> {
+    // Needs the tenant already set by the caller's transaction.
+    return inTransaction(this.executor, async (trx) => {
+      await trx.deleteFrom("sessions").where("user_id", "=", userId).execute();
+    });
+  }
+
+  deleteExpiredSessions(): Promise<void> {
+    // Within the caller's tenant: each partnership's expired sessions are swept at its sign-ins.
+    return inTransaction(this.executor, async (trx) => {
+      await trx.deleteFrom("sessions").where("expires_at", "<=", new Date()).execute();
+    });
+  }
+}

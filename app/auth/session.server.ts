@@ -1,0 +1,126 @@
+import { redirect } from "@remix-run/node";
+import type { AppLoadContext } from "@remix-run/node";
+import { setTenant } from "../../db/tenant";
+import { record } from "../services/audit.server";
+import type { Actor, RequestMeta, ServiceContext } from "../services/context.server";
+import { createLucia, setSessionExpiry, type CrosswalkLucia } from "./lucia.server";
+
+/** Extend an idle session at most once a minute, not on every request. */
+const EXTEND_AFTER_MS = 60_000;
+
+interface ValidatedSession {
+  actor: Actor;
+  sessionId: string;
+}
+
+// One validation per request, however many loaders ask.
+const validated = new WeakMap<Request, Promise<ValidatedSession | null>>();
+
+function luciaFor(context: AppLoadContext): CrosswalkLucia {
+  return createLucia(context.db, { idleTimeoutMs: context.sessions.idleTimeoutMs, secure: context.secure });
+}
+
+/** Where the request came from, for the access log. */
+export function requestMeta(context: AppLoadContext): RequestMeta {
+  return { requestId: context.requestId, clientAddress: context.clientAddress };
+}
+
+async function validate(request: Request, context: AppLoadContext): Promise<ValidatedSession | null> {
+  const lucia = luciaFor(context);
+  const sessionId = lucia.readSessionCookie(request.headers.get("cookie") ?? "");
+  if (!sessionId) return null;
+  const { session, user } = await lucia.validateSession(sessionId);
+  if (!session) return null;
+
+  const now = Date.now();
+  const absoluteEnd = session.createdAt.getTime() + context.sessions.absoluteLifetimeMs;
+  if (now >= absoluteEnd) {
+    await lucia.invalidateSession(sessionId);
+    return null;
+  }
+  // Sliding idle timeout: each request (at most once a minute) restarts the idle clock, never
+  // past the absolute lifetime.
+  const idleEnd = Math.min(now + context.sessions.idleTimeoutMs, absoluteEnd);
+  if (!session.fresh && idleEnd - session.expiresAt.getTime() > EXTEND_AFTER_MS) {
+    await setSessionExpiry(context.db, sessionId, new Date(idleEnd));
+  }
+  return {
+    sessionId,
+    actor: {
+      userId: user.id,
+      partnershipId: user.partnershipId,
+      partnershipName: user.partnershipName,
+      agencyId: user.agencyId,
+      agencyName: user.agencyName,
+      role: user.role,
+      displayName: user.displayName,
+      email: user.email,
+    },
+  };
+}
+
+function validateOnce(request: Request, context: AppLoadContext): Promise<ValidatedSession | null> {
+  let result = validated.get(request);
+  if (!result) {
+    result = validate(request, context);
+    validated.set(request, result);
+  }
+  return result;
+}
+
+/** The signed-in person, or null. For pages that look different when signed in (the frame, sign-in). */
+export async function getActor(request: Request, context: AppLoadContext): Promise<Actor | null> {
+  return (await validateOnce(request, context))?.actor ?? null;
+}
+
+/**
+ * Every loader and action behind sign-in starts here. Without a valid session it redirects to the
+ * sign-in page (remembering the path to return to); with one it returns the context that every
+ * service function takes.
+ */
+export async function requireActor(request: Request, context: AppLoadContext): Promise<ServiceContext> {
+  const actor = await getActor(request, context);
+  if (!actor) {
+    const url = new URL(request.url);
+    const returnTo = url.pathname === "/" ? "" : `?returnTo=${encodeURIComponent(url.pathname)}`;
+    throw redirect(`/sign-in${returnTo}`, {
+      headers: { "Set-Cookie": luciaFor(context).createBlankSessionCookie().serialize() },
+    });
+  }
+  return { db: context.db, actor, ...requestMeta(context) };
+}
+
+/** Pages only for people not signed in (the sign-in page) send signed-in people home. */
+export async function requireAnonymous(request: Request, context: AppLoadContext): Promise<void> {
+  if (await getActor(request, context)) throw redirect("/home");
+}
+
+/**
+ * End the session on the server and record it, in one transaction. Returns the Set-Cookie header
+ * that clears the cookie in the browser.
+ */
+export async function signOut(request: Request, context: AppLoadContext): Promise<string> {
+  const current = await validateOnce(request, context);
+  const lucia = luciaFor(context);
+  if (current) {
+    await context.db.transaction().execute(async (trx) => {
+      await setTenant(trx, current.actor.partnershipId);
+      await createLucia(trx, { idleTimeoutMs: context.sessions.idleTimeoutMs, secure: context.secure }).invalidateSession(
+        current.sessionId,
+      );
+      await record(trx, { actor: current.actor }, requestMeta(context), {
+        action: "auth.sign_out",
+        outcome: "allowed",
+        recordType: "user",
+        recordId: current.actor.userId,
+      });
+    });
+  }
+  return lucia.createBlankSessionCookie().serialize();
+}
+
+/** A path on this site to return to after sign-in; anything else (another host, `//evil`) goes home. */
+export function safeReturnPath(value: string | null | undefined): string {
+  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/home";
+  return value;
+}

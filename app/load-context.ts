@@ -1,0 +1,35 @@
+import type { Kysely } from "kysely";
+import type { Logger } from "pino";
+import type { Database } from "../db/types";
+
+/** Session lifetimes, from the environment (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS). */
+export interface SessionSettings {
+  idleTimeoutMs: number;
+  absoluteLifetimeMs: number;
+}
+
+/**
+ * What the HTTP host hands every loader and action. Routes pass it on to auth and services; they
+ * never query `db` themselves.
+ */
+export interface CrosswalkLoadContext {
+  db: Kysely<Database>;
+  logger: Logger;
+  sessions: SessionSettings;
+  requestId: string;
+  clientAddress: string | null;
+  /** True when the request reached us over HTTPS (directly or through a trusted proxy). */
+  secure: boolean;
+  cspNonce: string;
+}
+
+declare module "@remix-run/server-runtime" {
+  // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+  interface AppLoadContext extends CrosswalkLoadContext {}
+}
+
+declare module "@remix-run/node" {
+  interface Future {
+    v3_singleFetch: true;
+  }
+}

@@ -1,0 +1,58 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { ROLE_DESCRIPTIONS } from "../../policies";
+import { requireActor } from "~/auth/session.server";
+import { signedInRoute } from "~/route-access";
+
+export const handle = { access: signedInRoute() };
+
+export const meta: MetaFunction = () => [{ title: "Home – Crosswalk" }];
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  const { actor } = await requireActor(request, context);
+  const role = ROLE_DESCRIPTIONS[actor.role];
+  return {
+    displayName: actor.displayName,
+    email: actor.email,
+    agencyName: actor.agencyName,
+    partnershipName: actor.partnershipName,
+    roleLabel: role.label,
+    roleSummary: role.summary,
+  };
+}
+
+export default function Home() {
+  const account = useLoaderData<typeof loader>();
+  const rows: [string, string][] = [
+    ["Name", account.displayName],
+    ["Email address", account.email],
+    ["Role", account.roleLabel],
+    ["Agency", account.agencyName],
+    ["Partnership", account.partnershipName],
+  ];
+  return (
+    <div className="govuk-grid-row">
+      <div className="govuk-grid-column-two-thirds">
+        <span className="govuk-caption-l">{account.partnershipName}</span>
+        <h1 className="govuk-heading-l">Welcome, {account.displayName}</h1>
+        <p className="govuk-body-l">
+          You are signed in as {account.roleLabel.toLowerCase()} for {account.agencyName}.{" "}
+          {account.roleSummary}
+        </p>
+        <h2 className="govuk-heading-m">Your account</h2>
+        <dl className="govuk-summary-list">
+          {rows.map(([key, value]) => (
+            <div className="govuk-summary-list__row" key={key}>
+              <dt className="govuk-summary-list__key">{key}</dt>
+              <dd className="govuk-summary-list__value">{value}</dd>
+            </div>
+          ))}
+        </dl>
+        <div className="govuk-inset-text">
+          Everything you open in Crosswalk is recorded in the partnership&apos;s access log: who, what,
+          when and why.
+        </div>
+      </div>
+    </div>
+  );
+}

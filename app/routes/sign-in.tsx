@@ -1,0 +1,104 @@
+import { parseWithZod } from "@conform-to/zod/v4";
+import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Form, useActionData, useSearchParams } from "@remix-run/react";
+import { z } from "zod";
+import { signIn } from "~/auth/sign-in.server";
+import { requestMeta, requireAnonymous, safeReturnPath } from "~/auth/session.server";
+import { fieldErrors, readForm } from "~/forms.server";
+import { publicRoute } from "~/route-access";
+import { Button, ErrorSummary, TextInput } from "~/ui/form";
+
+export const handle = { access: publicRoute("Signing in must be possible before anyone is signed in.") };
+
+export const meta: MetaFunction<typeof action> = ({ data: result }) => [
+  { title: `${result?.errors.length ? "Error: " : ""}Sign in – Crosswalk` },
+];
+
+const SignInSchema = z.object({
+  email: z
+    .string({ error: "Enter your email address" })
+    .trim()
+    .min(1, "Enter your email address")
+    .max(320, "Email address must be 320 characters or fewer"),
+  password: z
+    .string({ error: "Enter your password" })
+    .min(1, "Enter your password")
+    .max(1024, "Password must be 1024 characters or fewer"),
+  returnTo: z.string().optional(),
+});
+
+const WRONG_CREDENTIALS = "Enter a correct email address and password";
+
+export async function loader({ request, context }: LoaderFunctionArgs) {
+  await requireAnonymous(request, context);
+  return null;
+}
+
+export async function action({ request, context }: ActionFunctionArgs) {
+  await requireAnonymous(request, context);
+  const submission = parseWithZod(await readForm(request), { schema: SignInSchema });
+  if (submission.status !== "success") {
+    const reply = submission.reply({ hideFields: ["password"] });
+    return data({ email: String(reply.initialValue?.email ?? ""), errors: fieldErrors(reply, ["email", "password"]) }, { status: 400 });
+  }
+  const { email, password, returnTo } = submission.value;
+  const result = await signIn(context.db, requestMeta(context), {
+    idleTimeoutMs: context.sessions.idleTimeoutMs,
+    secure: context.secure,
+  }, { email, password });
+  if (result.ok) {
+    throw redirect(safeReturnPath(returnTo), { headers: { "Set-Cookie": result.setCookie } });
+  }
+  const message =
+    result.problem === "throttled"
+      ? `Too many attempts to sign in. Wait ${Math.ceil((result.retryAfterSeconds ?? 60) / 60)} minute${(result.retryAfterSeconds ?? 60) > 60 ? "s" : ""} and try again`
+      : result.problem === "deactivated"
+        ? "Your account has been deactivated. Contact your partnership's administrator"
+        : WRONG_CREDENTIALS;
+  return data(
+    { email, errors: [{ field: "email", message }] },
+    { status: result.problem === "throttled" ? 429 : 401 },
+  );
+}
+
+export default function SignIn() {
+  const result = useActionData<typeof action>();
+  const [searchParams] = useSearchParams();
+  const errors = result?.errors ?? [];
+  const errorFor = (field: string) => errors.find((error) => error.field === field)?.message;
+  return (
+    <div className="govuk-grid-row">
+      <div className="govuk-grid-column-two-thirds">
+        <ErrorSummary errors={errors} />
+        <h1 className="govuk-heading-l">Sign in to Crosswalk</h1>
+        <p className="govuk-body">
+          Use the email address your partnership&apos;s administrator set up for you.
+        </p>
+        <Form method="post" noValidate>
+          <input type="hidden" name="returnTo" value={searchParams.get("returnTo") ?? ""} />
+          <TextInput
+            id="email"
+            label="Email address"
+            type="email"
+            autoComplete="username"
+            spellCheck={false}
+            defaultValue={result?.email ?? ""}
+            error={errorFor("email")}
+          />
+          <TextInput
+            id="password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            error={errorFor("password")}
+          />
+          <Button>Sign in</Button>
+        </Form>
+        <p className="govuk-body">
+          Forgotten your password or locked out? Ask your partnership&apos;s administrator for a
+          new set-password link.
+        </p>
+      </div>
+    </div>
+  );
+}

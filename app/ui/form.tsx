@@ -1,0 +1,77 @@
+import type { InputHTMLAttributes } from "react";
+
+export interface FieldError {
+  /** The id of the input the message is about; the summary links to it. */
+  field: string;
+  message: string;
+}
+
+/**
+ * GOV.UK error summary. Rendered first in <main>; it takes focus when the page loads with errors so
+ * a screen reader announces it (the `autoFocus` works without JavaScript in every browser we target
+ * because the page is a fresh document after a POST).
+ */
+export function ErrorSummary({ errors }: { errors: FieldError[] }) {
+  if (errors.length === 0) return null;
+  return (
+    <div className="govuk-error-summary" data-module="govuk-error-summary">
+      <div role="alert">
+        <h2 className="govuk-error-summary__title">There is a problem</h2>
+        <div className="govuk-error-summary__body">
+          <ul className="govuk-list govuk-error-summary__list">
+            {errors.map((error) => (
+              <li key={error.field}>
+                <a href={`#${error.field}`}>{error.message}</a>
+              </li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </div>
+  );
+}
+
+type TextInputProps = {
+  id: string;
+  label: string;
+  hint?: string;
+  error?: string;
+} & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className">;
+
+/** GOV.UK text input with its label, hint and error message wired up for assistive technology. */
+export function TextInput({ id, label, hint, error, ...input }: TextInputProps) {
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
+  return (
+    <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
+      <label className="govuk-label" htmlFor={id}>
+        {label}
+      </label>
+      {hint ? (
+        <div id={`${id}-hint`} className="govuk-hint">
+          {hint}
+        </div>
+      ) : null}
+      {error ? (
+        <p id={`${id}-error`} className="govuk-error-message">
+          <span className="govuk-visually-hidden">Error:</span> {error}
+        </p>
+      ) : null}
+      <input
+        id={id}
+        name={input.name ?? id}
+        className={`govuk-input${error ? " govuk-input--error" : ""}`}
+        aria-describedby={describedBy || undefined}
+        {...input}
+      />
+    </div>
+  );
+}
+
+/** GOV.UK primary button. */
+export function Button({ children, name, value }: { children: string; name?: string; value?: string }) {
+  return (
+    <button type="submit" className="govuk-button" data-module="govuk-button" name={name} value={value}>
+      {children}
+    </button>
+  );
+}

@@ -1,0 +1,105 @@
+import path from "node:path";
+import { z } from "zod";
+
+const postgresUrl = z
+  .string()
+  .trim()
+  .refine((value) => /^postgres(ql)?:\/\//.test(value), {
+    message: "must be a postgres:// or postgresql:// connection URL",
+  });
+
+const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(600_000).default(fallback);
+
+/** The database settings Crosswalk reads from the environment. */
+export const DatabaseEnvSchema = z.object({
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_OWNER_URL: postgresUrl.optional(),
+  DATA_DIR: z.string().trim().min(1).default(".data"),
+  EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  DB_CONNECT_TIMEOUT_MS: milliseconds(5_000),
+  DB_STATEMENT_TIMEOUT_MS: milliseconds(15_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(30_000),
+});
+
+export type DatabaseEnv = z.infer<typeof DatabaseEnvSchema>;
+
+export interface PoolSettings {
+  max: number;
+  connectTimeoutMs: number;
+  statementTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+export interface DatabaseConfig {
+  /** Where the application role connects; absent means "start the embedded server". */
+  appUrl: string | undefined;
+  /** Where migrations run as the owner role. */
+  ownerUrl: string | undefined;
+  dataDir: string;
+  embeddedPort: number;
+  pool: PoolSettings;
+}
+
+/** Thrown when the environment holds a value Crosswalk cannot use. The message is one line. */
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+}
+
+/**
+ * Parse environment variables with a zod schema, turning the first problem into one line that
+ * names the variable. Values are never echoed: some of them are secrets.
+ */
+export function parseEnvironment<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  // Empty strings are treated as unset so `PORT= npm start` behaves like no PORT at all.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
+  const result = schema.safeParse(cleaned);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    const variable = issue?.path.join(".") ?? "environment";
+    throw new ConfigurationError(`Configuration error: ${variable} ${describeIssue(issue)}`);
+  }
+  return result.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return "is not valid";
+  switch (issue.code) {
+    case "invalid_type":
+      return `must be ${issue.expected === "number" ? "a number" : `a ${issue.expected}`}`;
+    case "too_small":
+      return `must be at least ${String(issue.minimum)}`;
+    case "too_big":
+      return `must be at most ${String(issue.maximum)}`;
+    case "invalid_value":
+      return `must be one of: ${issue.values.map(String).join(", ")}`;
+    default:
+      return issue.message;
+  }
+}
+
+/** Read the database settings from the environment. */
+export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+  return toDatabaseConfig(parseEnvironment(DatabaseEnvSchema, env));
+}
+
+/** Turn parsed database variables into the settings the connection factory uses. */
+export function toDatabaseConfig(parsed: DatabaseEnv): DatabaseConfig {
+  if (parsed.DATABASE_OWNER_URL && !parsed.DATABASE_URL) {
+    throw new ConfigurationError(
+      "Configuration error: DATABASE_OWNER_URL is set but DATABASE_URL is not; set both or neither",
+    );
+  }
+  return {
+    appUrl: parsed.DATABASE_URL,
+    ownerUrl: parsed.DATABASE_OWNER_URL ?? parsed.DATABASE_URL,
+    dataDir: path.resolve(parsed.DATA_DIR),
+    embeddedPort: parsed.EMBEDDED_DB_PORT,
+    pool: {
+      max: parsed.DB_POOL_MAX,
+      connectTimeoutMs: parsed.DB_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: parsed.DB_STATEMENT_TIMEOUT_MS,
+      idleInTransactionTimeoutMs: parsed.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+    },
+  };
+}

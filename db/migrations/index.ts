@@ -1,0 +1,11 @@
+import type { Migration } from "kysely/migration";
+import * as foundation from "./2026_11_24_0001_foundation";
+
+/**
+ * Every migration, by name, in the order they run. Listed statically (rather than read from the
+ * folder at run time) so the same list works under tsx, vitest and the bundled server; a test
+ * checks that no file in this folder is missing from it.
+ */
+export const migrations: Record<string, Migration> = {
+  "2026_11_24_0001_foundation": foundation,
+};

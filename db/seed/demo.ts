@@ -1,0 +1,82 @@
+import type { Kysely } from "kysely";
+import type { AgencyKind, Role } from "../../policies";
+import { hashPassword } from "../password-hash";
+import { setTenant } from "../tenant";
+import type { Database } from "../types";
+
+/** The demo password. Demo seed only: never used outside the fictional Northbridge partnership. */
+export const DEMO_PASSWORD = "crosswalk-demo";
+export const DEMO_PARTNERSHIP_ID = "00000000-0000-4000-8000-000000000001";
+export const DEMO_PARTNERSHIP_NAME = "Northbridge Violence Reduction Partnership";
+
+const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; contact: string }[] = [
+  { key: "council", name: "Northbridge Council", kind: "local_authority", contact: "community.safety@council.northbridge.example" },
+  { key: "vru", name: "Northbridge Violence Reduction Unit", kind: "local_authority", contact: "hub@northbridge.example" },
+  { key: "police", name: "Northbridge Police", kind: "police", contact: "safeguarding.hub@police.northbridge.example" },
+  { key: "school", name: "Northbridge Academy", kind: "school", contact: "safeguarding@school.northbridge.example" },
+  { key: "hospital", name: "Northbridge General Hospital (A&E youth work)", kind: "health", contact: "youthwork@hospital.northbridge.example" },
+  { key: "advocacy", name: "Northbridge Young People's Advocates", kind: "advocacy", contact: "referrals@advocacy.northbridge.example" },
+  { key: "yjs", name: "Northbridge Youth Justice Service", kind: "youth_justice", contact: "yjs@council.northbridge.example" },
+  { key: "csc", name: "Northbridge Children's Social Care", kind: "childrens_social_care", contact: "front.door@council.northbridge.example" },
+  { key: "mentors", name: "Northbridge Street Mentors", kind: "voluntary", contact: "hello@mentors.northbridge.example" },
+];
+
+/** The demo accounts, as the README lists them. */
+export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; agency: string }[] = [
+  { email: "admin@northbridge.example", name: "Sam Okafor", role: "administrator", agency: "council" },
+  { email: "lead@northbridge.example", name: "Priya Shah", role: "partnership_lead", agency: "vru" },
+  { email: "auditor@northbridge.example", name: "Morgan Ellis", role: "auditor", agency: "council" },
+  { email: "officer@police.northbridge.example", name: "Dan Hughes", role: "practitioner", agency: "police" },
+  { email: "inspector@police.northbridge.example", name: "Claire Moss", role: "agency_lead", agency: "police" },
+  { email: "dsl@school.northbridge.example", name: "Aisha Rahman", role: "practitioner", agency: "school" },
+  { email: "youthworker@hospital.northbridge.example", name: "Jordan Blake", role: "practitioner", agency: "hospital" },
+  { email: "advocate@advocacy.northbridge.example", name: "Tomasz Nowak", role: "practitioner", agency: "advocacy" },
+  { email: "advocacy.lead@advocacy.northbridge.example", name: "Grace Mensah", role: "agency_lead", agency: "advocacy" },
+];
+
+/**
+ * Create the fictional Northbridge partnership, its agencies and demo accounts. Idempotent: does
+ * nothing when the partnership already exists. Returns whether it created anything.
+ */
+export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean> {
+  const passwordHash = await hashPassword(DEMO_PASSWORD);
+  return db.transaction().execute(async (trx) => {
+    await setTenant(trx, DEMO_PARTNERSHIP_ID);
+    const existing = await trx.selectFrom("partnerships").select("id").where("id", "=", DEMO_PARTNERSHIP_ID).executeTakeFirst();
+    if (existing) return false;
+
+    await trx.insertInto("partnerships").values({ id: DEMO_PARTNERSHIP_ID, name: DEMO_PARTNERSHIP_NAME }).execute();
+    const agencies = await trx
+      .insertInto("agencies")
+      .values(
+        DEMO_AGENCIES.map((agency) => ({
+          partnership_id: DEMO_PARTNERSHIP_ID,
+          name: agency.name,
+          kind: agency.kind,
+          contact_email: agency.contact,
+        })),
+      )
+      .returning(["id", "name"])
+      .execute();
+    const agencyId = (key: string) => {
+      const name = DEMO_AGENCIES.find((agency) => agency.key === key)?.name;
+      const id = agencies.find((agency) => agency.name === name)?.id;
+      if (!id) throw new Error(`demo agency ${key} missing`);
+      return id;
+    };
+    await trx
+      .insertInto("users")
+      .values(
+        DEMO_ACCOUNTS.map((account) => ({
+          partnership_id: DEMO_PARTNERSHIP_ID,
+          agency_id: agencyId(account.agency),
+          email: account.email,
+          display_name: account.name,
+          role: account.role,
+          password_hash: passwordHash,
+        })),
+      )
+      .execute();
+    return true;
+  });
+}

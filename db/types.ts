@@ -1,0 +1,96 @@
+import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
+import type { AgencyKind, Role } from "../policies";
+
+/** timestamptz: pg returns a Date; we write Date or an ISO string. */
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+
+export interface PartnershipsTable {
+  id: Generated<string>;
+  name: string;
+  created_at: CreatedAt;
+}
+
+export interface AgenciesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  name: string;
+  kind: AgencyKind;
+  contact_name: string | null;
+  contact_email: string | null;
+  is_active: Generated<boolean>;
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  partnership_id: string;
+  agency_id: string;
+  email: string;
+  display_name: string;
+  role: Role;
+  /** argon2id PHC string; null until the person sets a password through their one-time link. */
+  password_hash: string | null;
+  is_active: Generated<boolean>;
+  deactivated_at: Timestamp | null;
+  created_at: CreatedAt;
+  updated_at: Generated<Timestamp>;
+}
+
+export interface SessionsTable {
+  /** SHA-256 (hex) of the session id; the id itself is only ever in the person's cookie. */
+  id_hash: string;
+  user_id: string;
+  partnership_id: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
+export interface SignInThrottleTable {
+  /** A SHA-256 over the scope and the value (an email, an address, or both): never the value itself. */
+  key: string;
+  failures: number;
+  last_failure_at: Timestamp;
+  blocked_until: Timestamp | null;
+}
+
+export type AuditOutcome = "allowed" | "refused";
+
+export interface AuditEventsTable {
+  id: Generated<string>;
+  /** Null only for events that belong to no partnership, such as a sign-in attempt for an unknown email. */
+  partnership_id: string | null;
+  occurred_at: CreatedAt;
+  actor_user_id: string | null;
+  actor_agency_id: string | null;
+  actor_role: Role | null;
+  action: string;
+  record_type: string | null;
+  record_id: string | null;
+  young_person_id: string | null;
+  outcome: AuditOutcome;
+  reason: string | null;
+  request_id: string | null;
+  client_address: string | null;
+  /** Structured, non-narrative detail: before/after values of an administrative change, search terms. */
+  details: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
+}
+
+export interface Database {
+  partnerships: PartnershipsTable;
+  agencies: AgenciesTable;
+  users: UsersTable;
+  sessions: SessionsTable;
+  sign_in_throttle: SignInThrottleTable;
+  audit_events: AuditEventsTable;
+}
+
+export type Partnership = Selectable<PartnershipsTable>;
+export type Agency = Selectable<AgenciesTable>;
+export type NewAgency = Insertable<AgenciesTable>;
+export type User = Selectable<UsersTable>;
+export type NewUser = Insertable<UsersTable>;
+export type UserUpdate = Updateable<UsersTable>;
+export type AuditEvent = Selectable<AuditEventsTable>;
+export type NewAuditEvent = Insertable<AuditEventsTable>;

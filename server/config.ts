@@ -1,0 +1,48 @@
+import { z } from "zod";
+import { DatabaseEnvSchema, parseEnvironment, toDatabaseConfig, type DatabaseConfig } from "../db/config";
+
+const ServerEnvSchema = DatabaseEnvSchema.extend({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().trim().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Express "trust proxy": set when a TLS-terminating proxy sits in front (e.g. "1" or "loopback"). */
+  TRUST_PROXY: z.string().trim().optional(),
+  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
+});
+
+export interface AuthSettings {
+  idleTimeoutMs: number;
+  absoluteLifetimeMs: number;
+}
+
+export interface ServerConfig {
+  env: "development" | "production" | "test";
+  port: number;
+  host: string;
+  logLevel: string;
+  trustProxy: string | undefined;
+  shutdownGraceMs: number;
+  auth: AuthSettings;
+  database: DatabaseConfig;
+}
+
+/** Read every setting once at start-up. A bad value throws a ConfigurationError naming the variable. */
+export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = parseEnvironment(ServerEnvSchema, env);
+  return {
+    env: parsed.NODE_ENV,
+    port: parsed.PORT,
+    host: parsed.HOST,
+    logLevel: parsed.LOG_LEVEL,
+    trustProxy: parsed.TRUST_PROXY,
+    shutdownGraceMs: parsed.SHUTDOWN_GRACE_SECONDS * 1000,
+    auth: {
+      idleTimeoutMs: parsed.SESSION_IDLE_MINUTES * 60_000,
+      absoluteLifetimeMs: parsed.SESSION_ABSOLUTE_HOURS * 3_600_000,
+    },
+    database: toDatabaseConfig(parsed),
+  };
+}

@@ -1,0 +1,119 @@
+import path from "node:path";
+import { pathToFileURL } from "node:url";
+import type { Server } from "node:http";
+import type { ServerBuild } from "@remix-run/node";
+import { broadcastDevReady } from "@remix-run/node";
+import { ConfigurationError } from "../db/config";
+import { createKysely, createPool } from "../db/connection";
+import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
+import { migrateToLatest } from "../db/migrate";
+import { DEMO_ACCOUNTS, DEMO_PARTNERSHIP_NAME, DEMO_PASSWORD, seedDemoPartnership } from "../db/seed/demo";
+import { createApp } from "./app";
+import { loadServerConfig, type ServerConfig } from "./config";
+import { createLogger } from "./logger";
+
+const BUILD_PATH = path.resolve("build/server/index.js");
+
+async function main(): Promise<void> {
+  let config: ServerConfig;
+  try {
+    config = loadServerConfig();
+  } catch (error) {
+    if (error instanceof ConfigurationError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger(config.logLevel);
+  const reportPoolError = (message: string, error: Error) => logger.warn({ err: error }, message);
+
+  let embedded: EmbeddedDatabase | null = null;
+  let appUrl = config.database.appUrl;
+  let ownerUrl = config.database.ownerUrl;
+  if (!appUrl || !ownerUrl) {
+    embedded = await startEmbeddedPostgres({
+      dataDir: config.database.dataDir,
+      port: config.database.embeddedPort,
+      onLog: (message) => logger.debug({ postgres: message.trim() }, "embedded postgres"),
+    });
+    appUrl = embedded.appUrl;
+    ownerUrl = embedded.ownerUrl;
+    logger.info({ port: embedded.port, dataDir: config.database.dataDir, created: embedded.created }, "embedded PostgreSQL started");
+  }
+
+  const applied = await migrateToLatest(ownerUrl, config.database.pool, reportPoolError);
+  if (applied.length) logger.info({ migrations: applied }, "migrations applied");
+
+  let demo = false;
+  if (embedded) {
+    const ownerDb = createKysely(createPool(ownerUrl, { ...config.database.pool, max: 1 }, reportPoolError));
+    try {
+      if (await seedDemoPartnership(ownerDb)) logger.info("demo partnership seeded");
+      demo = true;
+    } finally {
+      await ownerDb.destroy();
+    }
+  }
+
+  const pool = createPool(appUrl, config.database.pool, reportPoolError);
+  const db = createKysely(pool);
+  const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
+
+  let shuttingDown = false;
+  const app = createApp({
+    db,
+    logger,
+    sessions: config.auth,
+    build,
+    mode: config.env,
+    trustProxy: config.trustProxy,
+    isShuttingDown: () => shuttingDown,
+  });
+
+  const server: Server = app.listen(config.port, config.host, () => {
+    const address = server.address();
+    const port = typeof address === "object" && address ? address.port : config.port;
+    logger.info({ host: config.host, port }, "listening");
+    printBanner(`http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`, demo);
+    if (config.env === "development") broadcastDevReady(build);
+  });
+
+  const shutdown = async (signal: string) => {
+    if (shuttingDown) {
+      logger.warn({ signal }, "second signal: exiting at once");
+      process.exit(1);
+    }
+    shuttingDown = true;
+    logger.info({ signal }, "shutting down: finishing requests in flight");
+    // Requests already running finish; a deadline stops a stuck one from holding the process.
+    const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+    deadline.unref();
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(deadline);
+    await db.destroy();
+    if (embedded) await embedded.stop();
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGTERM", (signal) => void shutdown(signal));
+  process.on("SIGINT", (signal) => void shutdown(signal));
+}
+
+function printBanner(url: string, demo: boolean): void {
+  const lines = [``, `  Crosswalk is running at ${url}`];
+  if (demo) {
+    lines.push(
+      ``,
+      `  Demo data: ${DEMO_PARTNERSHIP_NAME} (fictional).`,
+      `  Every demo account's password is "${DEMO_PASSWORD}" — demo seed only, never for real data.`,
+      ...DEMO_ACCOUNTS.map((account) => `    ${account.email.padEnd(44)} ${account.role}`),
+    );
+  }
+  process.stderr.write(`${lines.join("\n")}\n\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`Crosswalk could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
