@@ -6,7 +6,7 @@ import jsxA11y from "eslint-plugin-jsx-a11y";
 import globals from "globals";
 
 export default tseslint.config(
-  { ignores: ["node_modules", "build", "public", ".data", "test-results"] },
+  { ignores: ["node_modules", "build", "public", ".data", ".cache", "test-results"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
@@ -15,7 +15,10 @@ export default tseslint.config(
       globals: { ...globals.node, ...globals.browser },
     },
     rules: {
-      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "@typescript-eslint/no-unused-vars": [
+        "error",
+        { argsIgnorePattern: "^_", varsIgnorePattern: "^_" },
+      ],
       "@typescript-eslint/only-throw-error": "off",
       "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
       "no-console": "error",
@@ -43,7 +46,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/db/*", "kysely", "pg"], message: "Routes call services; they never touch the database." }] },
+        {
+          patterns: [
+            {
+              group: ["**/db/*", "kysely", "pg"],
+              message: "Routes call services; they never touch the database.",
+            },
+          ],
+        },
       ],
     },
   },
@@ -53,7 +63,14 @@ export default tseslint.config(
     rules: {
       "no-restricted-imports": [
         "error",
-        { patterns: [{ group: ["**/app/*", "**/db/*", "node:*", "kysely", "pg"], message: "policies/ is pure TypeScript with no I/O." }] },
+        {
+          patterns: [
+            {
+              group: ["**/app/*", "**/db/*", "node:*", "kysely", "pg"],
+              message: "policies/ is pure TypeScript with no I/O.",
+            },
+          ],
+        },
       ],
     },
   },

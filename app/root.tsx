@@ -15,14 +15,21 @@ import { ROLE_DESCRIPTIONS } from "../policies";
 import { getActor } from "./auth/session.server";
 import { navigationFor } from "./navigation";
 import { publicRoute } from "./route-access";
-import { Footer, Header, Main, SkipLink, type FrameIdentity, type NavigationItem } from "./ui/frame";
+import {
+  Footer,
+  Header,
+  Main,
+  SkipLink,
+  type FrameIdentity,
+  type NavigationItem,
+} from "./ui/frame";
 import { useNonce } from "./ui/nonce";
 
-export const handle = { access: publicRoute("The page frame shows only who is signed in, to themselves.") };
+export const handle = {
+  access: publicRoute("The page frame shows only who is signed in, to themselves."),
+};
 
-export const links: LinksFunction = () => [
-  { rel: "stylesheet", href: "/styles/crosswalk.css" },
-];
+export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles/crosswalk.css" }];
 
 export const meta: MetaFunction = ({ error }) => [
   { title: error === undefined ? "Crosswalk" : `${errorPage(error).page.title} – Crosswalk` },
@@ -103,7 +110,10 @@ const ERROR_PAGES: Record<number, { title: string; body: string }> = {
     title: "Page not found",
     body: "If you typed the web address, check it is correct. If you followed a link to a young person's record, you may not have access to it.",
   },
-  405: { title: "There is a problem with your request", body: "That action is not available on this page." },
+  405: {
+    title: "There is a problem with your request",
+    body: "That action is not available on this page.",
+  },
   429: { title: "Too many requests", body: "Wait a few minutes and try again." },
 };
 
@@ -117,7 +127,9 @@ function errorPage(error: unknown) {
   const page = ERROR_PAGES[status] ?? SERVER_ERROR;
   // A 403 may carry a reason written for the person (from the access policies).
   const reason =
-    isRouteErrorResponse(error) && status === 403 && typeof error.data === "string" ? error.data : null;
+    isRouteErrorResponse(error) && status === 403 && typeof error.data === "string"
+      ? error.data
+      : null;
   return { page, reason };
 }
 

@@ -4,8 +4,7 @@
  * without an access decision.
  */
 export type RouteAccess =
-  | { kind: "public"; why: string }
-  | { kind: "signed_in"; actions: readonly string[] };
+  { kind: "public"; why: string } | { kind: "signed_in"; actions: readonly string[] };
 
 /** A route anyone may reach, signed in or not, with the reason it is safe to. */
 export function publicRoute(why: string): RouteAccess {

@@ -16,7 +16,10 @@ export interface BootstrapOptions {
  * server, or a test cluster). Idempotent: safe to run at every start. For a managed PostgreSQL the
  * operator runs the equivalent SQL once; README.md shows it.
  */
-export async function bootstrapCluster(superuserUrl: string, options: BootstrapOptions): Promise<void> {
+export async function bootstrapCluster(
+  superuserUrl: string,
+  options: BootstrapOptions,
+): Promise<void> {
   const client = new pg.Client({ connectionString: superuserUrl });
   await client.connect();
   try {
@@ -31,7 +34,9 @@ export async function bootstrapCluster(superuserUrl: string, options: BootstrapO
           `nobypassrls noreplication password ${pg.escapeLiteral(password)}`,
       );
     }
-    const database = await client.query("select 1 from pg_database where datname = $1", [options.database]);
+    const database = await client.query("select 1 from pg_database where datname = $1", [
+      options.database,
+    ]);
     if (!database.rowCount) {
       await createDatabase(client, options.database);
     }
@@ -48,7 +53,8 @@ export async function createDatabase(
 ): Promise<void> {
   const db = pg.escapeIdentifier(name);
   await client.query(
-    `create database ${db} owner ${OWNER_ROLE}` + (template ? ` template ${pg.escapeIdentifier(template)}` : ""),
+    `create database ${db} owner ${OWNER_ROLE}` +
+      (template ? ` template ${pg.escapeIdentifier(template)}` : ""),
   );
   await client.query(`revoke all on database ${db} from public`);
   await client.query(`grant connect, temporary on database ${db} to ${APP_ROLE}`);
@@ -62,7 +68,9 @@ export function withCredentials(
 ): string {
   const parsed = new URL(url);
   if (credentials.user !== undefined) parsed.username = encodeURIComponent(credentials.user);
-  if (credentials.password !== undefined) parsed.password = encodeURIComponent(credentials.password);
-  if (credentials.database !== undefined) parsed.pathname = `/${encodeURIComponent(credentials.database)}`;
+  if (credentials.password !== undefined)
+    parsed.password = encodeURIComponent(credentials.password);
+  if (credentials.database !== undefined)
+    parsed.pathname = `/${encodeURIComponent(credentials.database)}`;
   return parsed.toString();
 }

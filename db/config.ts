@@ -8,7 +8,8 @@ const postgresUrl = z
     message: "must be a postgres:// or postgresql:// connection URL",
   });
 
-const milliseconds = (fallback: number) => z.coerce.number().int().min(100).max(600_000).default(fallback);
+const milliseconds = (fallback: number) =>
+  z.coerce.number().int().min(100).max(600_000).default(fallback);
 
 /** The database settings Crosswalk reads from the environment. */
 export const DatabaseEnvSchema = z.object({
@@ -41,6 +42,9 @@ export interface DatabaseConfig {
   pool: PoolSettings;
 }
 
+/** Environment variables by name, as in process.env. */
+export type Environment = Record<string, string | undefined>;
+
 /** Thrown when the environment holds a value Crosswalk cannot use. The message is one line. */
 export class ConfigurationError extends Error {
   override name = "ConfigurationError";
@@ -50,7 +54,7 @@ export class ConfigurationError extends Error {
  * Parse environment variables with a zod schema, turning the first problem into one line that
  * names the variable. Values are never echoed: some of them are secrets.
  */
-export function parseEnvironment<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+export function parseEnvironment<T extends z.ZodType>(schema: T, env: Environment): z.infer<T> {
   // Empty strings are treated as unset so `PORT= npm start` behaves like no PORT at all.
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== ""));
   const result = schema.safeParse(cleaned);
@@ -79,7 +83,7 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
 }
 
 /** Read the database settings from the environment. */
-export function loadDatabaseConfig(env: NodeJS.ProcessEnv = process.env): DatabaseConfig {
+export function loadDatabaseConfig(env: Environment = process.env): DatabaseConfig {
   return toDatabaseConfig(parseEnvironment(DatabaseEnvSchema, env));
 }
 

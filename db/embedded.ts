@@ -39,6 +39,8 @@ export async function startEmbeddedPostgres(options: {
   const clusterDir = path.join(options.dataDir, "postgres");
   const credentialsFile = path.join(options.dataDir, "credentials.json");
   await fs.mkdir(options.dataDir, { recursive: true, mode: 0o711 });
+  // As root the server runs as the `postgres` user, which must be able to pass through this folder.
+  if (runsAsRoot()) await fs.chmod(options.dataDir, 0o711);
 
   const created = !existsSync(path.join(clusterDir, "PG_VERSION"));
   if (created) await fs.rm(clusterDir, { recursive: true, force: true });
@@ -55,7 +57,7 @@ export async function startEmbeddedPostgres(options: {
     authMethod: "scram-sha-256",
     persistent: true,
     // PostgreSQL refuses to run as root; on root-only machines the package runs it as a `postgres` user.
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: runsAsRoot(),
     initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
     onLog: options.onLog ?? (() => undefined),
@@ -125,6 +127,10 @@ async function stopOrphanedServer(clusterDir: string): Promise<void> {
   }
 }
 
+function runsAsRoot(): boolean {
+  return process.getuid?.() === 0;
+}
+
 function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -141,7 +147,11 @@ function findFreePort(): Promise<number> {
     probe.on("error", reject);
     probe.listen(0, "127.0.0.1", () => {
       const address = probe.address();
-      probe.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      probe.close(() =>
+        typeof address === "object" && address
+          ? resolve(address.port)
+          : reject(new Error("no port")),
+      );
     });
   });
 }

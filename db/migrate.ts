@@ -32,7 +32,9 @@ export async function migrateToLatest(
     const failed = result.results?.find((outcome) => outcome.status === "Error");
     if (result.error || failed) {
       const cause = result.error instanceof Error ? result.error.message : String(result.error);
-      throw new MigrationFailed(`Migration ${failed?.migrationName ?? "(unknown)"} failed: ${cause}`);
+      throw new MigrationFailed(
+        `Migration ${failed?.migrationName ?? "(unknown)"} failed: ${cause}`,
+      );
     }
     return (result.results ?? []).map((outcome) => outcome.migrationName);
   } finally {

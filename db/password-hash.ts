@@ -6,7 +6,12 @@ import { hash, verify } from "@node-rs/argon2";
  * must store exactly the same format.
  */
 const ARGON2ID = 2; // @node-rs/argon2's Algorithm.Argon2id (a const enum, not importable as a value)
-const PARAMETERS = { algorithm: ARGON2ID as never, memoryCost: 19_456, timeCost: 2, parallelism: 1 };
+const PARAMETERS = {
+  algorithm: ARGON2ID as never,
+  memoryCost: 19_456,
+  timeCost: 2,
+  parallelism: 1,
+};
 
 /** Hash a password for storage. */
 export function hashPassword(password: string): Promise<string> {

@@ -54,41 +54,44 @@ export function createApp(options: AppOptions): Express {
   app.get("/healthz", noStore, (_req, res) => {
     res.type("text/plain").send("ok");
   });
-  app.get("/readyz", noStore, async (_req, res) => {
-    try {
-      await sql`select 1`.execute(db);
-      res.type("text/plain").send("ready");
-    } catch (error) {
-      logger.warn({ err: error }, "database not ready");
-      res.status(503).type("text/plain").send("database unavailable");
-    }
+  app.get("/readyz", noStore, (_req, res) => {
+    sql`select 1`.execute(db).then(
+      () => res.type("text/plain").send("ready"),
+      (error: unknown) => {
+        logger.warn({ err: error }, "database not ready");
+        res.status(503).type("text/plain").send("database unavailable");
+      },
+    );
   });
 
   // No icon of our own yet: answer browsers' automatic request without rendering a 404 page.
   app.get("/favicon.ico", (_req, res) => {
     res.status(204).end();
   });
-  app.use("/build", express.static("public/build", { immutable: true, maxAge: "1y", index: false }));
+  app.use(
+    "/build",
+    express.static("public/build", { immutable: true, maxAge: "1y", index: false }),
+  );
   app.use("/assets", express.static("public/assets", { maxAge: "1d", index: false }));
   app.use("/styles", express.static("public/styles", { maxAge: "1h", index: false }));
 
   app.use(noStore, sameOriginOnly);
-  app.all(
-    "*",
-    createRequestHandler({
-      build: options.build,
-      mode: options.mode,
-      getLoadContext: (req, res) => ({
-        db,
-        logger,
-        sessions: options.sessions,
-        requestId: res.locals.requestId as string,
-        clientAddress: req.ip ?? null,
-        secure: req.secure,
-        cspNonce: res.locals.cspNonce as string,
-      }),
+  const remix = createRequestHandler({
+    build: options.build,
+    mode: options.mode,
+    getLoadContext: (req, res) => ({
+      db,
+      logger,
+      sessions: options.sessions,
+      requestId: res.locals.requestId as string,
+      clientAddress: req.ip ?? null,
+      secure: req.secure,
+      cspNonce: res.locals.cspNonce as string,
     }),
-  );
+  });
+  app.all("*", (req, res, next) => {
+    remix(req, res, next).catch(next);
+  });
   return app;
 }
 

@@ -1,5 +1,11 @@
 import { z } from "zod";
-import { DatabaseEnvSchema, parseEnvironment, toDatabaseConfig, type DatabaseConfig } from "../db/config";
+import {
+  DatabaseEnvSchema,
+  parseEnvironment,
+  type Environment,
+  toDatabaseConfig,
+  type DatabaseConfig,
+} from "../db/config";
 
 const ServerEnvSchema = DatabaseEnvSchema.extend({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
@@ -8,8 +14,18 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Express "trust proxy": set when a TLS-terminating proxy sits in front (e.g. "1" or "loopback"). */
   TRUST_PROXY: z.string().trim().optional(),
-  SESSION_IDLE_MINUTES: z.coerce.number().int().min(1).max(24 * 60).default(30),
-  SESSION_ABSOLUTE_HOURS: z.coerce.number().int().min(1).max(7 * 24).default(12),
+  SESSION_IDLE_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(24 * 60)
+    .default(30),
+  SESSION_ABSOLUTE_HOURS: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24)
+    .default(12),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
 });
 
@@ -30,7 +46,7 @@ export interface ServerConfig {
 }
 
 /** Read every setting once at start-up. A bad value throws a ConfigurationError naming the variable. */
-export function loadServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+export function loadServerConfig(env: Environment = process.env): ServerConfig {
   const parsed = parseEnvironment(ServerEnvSchema, env);
   return {
     env: parsed.NODE_ENV,

@@ -7,7 +7,12 @@ import { ConfigurationError } from "../db/config";
 import { createKysely, createPool } from "../db/connection";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrateToLatest } from "../db/migrate";
-import { DEMO_ACCOUNTS, DEMO_PARTNERSHIP_NAME, DEMO_PASSWORD, seedDemoPartnership } from "../db/seed/demo";
+import {
+  DEMO_ACCOUNTS,
+  DEMO_PARTNERSHIP_NAME,
+  DEMO_PASSWORD,
+  seedDemoPartnership,
+} from "../db/seed/demo";
 import { createApp } from "./app";
 import { loadServerConfig, type ServerConfig } from "./config";
 import { createLogger } from "./logger";
@@ -39,7 +44,10 @@ async function main(): Promise<void> {
     });
     appUrl = embedded.appUrl;
     ownerUrl = embedded.ownerUrl;
-    logger.info({ port: embedded.port, dataDir: config.database.dataDir, created: embedded.created }, "embedded PostgreSQL started");
+    logger.info(
+      { port: embedded.port, dataDir: config.database.dataDir, created: embedded.created },
+      "embedded PostgreSQL started",
+    );
   }
 
   const applied = await migrateToLatest(ownerUrl, config.database.pool, reportPoolError);
@@ -47,7 +55,9 @@ async function main(): Promise<void> {
 
   let demo = false;
   if (embedded) {
-    const ownerDb = createKysely(createPool(ownerUrl, { ...config.database.pool, max: 1 }, reportPoolError));
+    const ownerDb = createKysely(
+      createPool(ownerUrl, { ...config.database.pool, max: 1 }, reportPoolError),
+    );
     try {
       if (await seedDemoPartnership(ownerDb)) logger.info("demo partnership seeded");
       demo = true;
@@ -76,7 +86,7 @@ async function main(): Promise<void> {
     const port = typeof address === "object" && address ? address.port : config.port;
     logger.info({ host: config.host, port }, "listening");
     printBanner(`http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`, demo);
-    if (config.env === "development") broadcastDevReady(build);
+    if (config.env === "development") void broadcastDevReady(build);
   });
 
   const shutdown = async (signal: string) => {
@@ -89,7 +99,9 @@ async function main(): Promise<void> {
     // Requests already running finish; a deadline stops a stuck one from holding the process.
     const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     deadline.unref();
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+    });
     clearTimeout(deadline);
     await db.destroy();
     if (embedded) await embedded.stop();
@@ -114,6 +126,8 @@ function printBanner(url: string, demo: boolean): void {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`Crosswalk could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(
+    `Crosswalk could not start: ${error instanceof Error ? error.message : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -24,7 +24,18 @@ export function createLogger(level: string, destination?: pino.DestinationStream
         return scope ? { requestId: scope.requestId } : {};
       },
       redact: {
-        paths: ["password", "*.password", "cookie", "*.cookie", "authorization", "*.authorization", "email", "*.email", "token", "*.token"],
+        paths: [
+          "password",
+          "*.password",
+          "cookie",
+          "*.cookie",
+          "authorization",
+          "*.authorization",
+          "email",
+          "*.email",
+          "token",
+          "*.token",
+        ],
         censor: "[redacted]",
       },
       serializers: { err: serializeError },

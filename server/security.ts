@@ -20,7 +20,10 @@ export function securityHeaders(options: { development: boolean }): RequestHandl
         useDefaults: false,
         directives: {
           defaultSrc: ["'self'"],
-          scriptSrc: ["'self'", (_req, res) => `'nonce-${String((res as Response).locals.cspNonce)}'`],
+          scriptSrc: [
+            "'self'",
+            (_req, res) => `'nonce-${String((res as Response).locals.cspNonce)}'`,
+          ],
           styleSrc: ["'self'"],
           imgSrc: ["'self'", "data:"],
           fontSrc: ["'self'"],
@@ -38,7 +41,8 @@ export function securityHeaders(options: { development: boolean }): RequestHandl
       xFrameOptions: { action: "deny" },
     }),
     (req, res, next) => {
-      if (req.secure) res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
+      if (req.secure)
+        res.setHeader("Strict-Transport-Security", "max-age=31536000; includeSubDomains");
       next();
     },
   ];
@@ -69,7 +73,8 @@ export function sameOriginOnly(req: Request, res: Response, next: NextFunction):
     return refuse(res, "cross-site request");
   }
   const origin = req.get("origin");
-  if (origin !== undefined && origin === `${req.protocol}://${req.get("host") ?? ""}`) return next();
+  if (origin !== undefined && origin === `${req.protocol}://${req.get("host") ?? ""}`)
+    return next();
   return refuse(res, origin === undefined ? "no origin" : "origin mismatch");
 }
 
@@ -78,5 +83,7 @@ function refuse(res: Response, why: string): void {
   res
     .status(403)
     .type("text/plain")
-    .send("This request was refused because it did not come from a Crosswalk page. Go back, reload the page and try again.");
+    .send(
+      "This request was refused because it did not come from a Crosswalk page. Go back, reload the page and try again.",
+    );
 }

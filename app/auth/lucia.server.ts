@@ -69,11 +69,18 @@ export function createLucia(
 }
 
 /** Move a session's expiry (the sliding idle timeout); Lucia itself only extends at half-life. */
-export function setSessionExpiry(executor: Executor, sessionId: string, expiresAt: Date): Promise<void> {
+export function setSessionExpiry(
+  executor: Executor,
+  sessionId: string,
+  expiresAt: Date,
+): Promise<void> {
   return new SessionAdapter(executor).updateSessionExpiration(sessionId, expiresAt);
 }
 
-function inTransaction<T>(executor: Executor, work: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+function inTransaction<T>(
+  executor: Executor,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
   return executor.isTransaction
     ? work(executor as Transaction<Database>)
     : executor.transaction().execute(work);
@@ -178,7 +185,11 @@ class SessionAdapter implements Adapter {
   updateSessionExpiration(sessionId: string, expiresAt: Date): Promise<void> {
     return inTransaction(this.executor, async (trx) => {
       const idHash = await reachSession(trx, sessionId);
-      await trx.updateTable("sessions").set({ expires_at: expiresAt }).where("id_hash", "=", idHash).execute();
+      await trx
+        .updateTable("sessions")
+        .set({ expires_at: expiresAt })
+        .where("id_hash", "=", idHash)
+        .execute();
     });
   }
 

@@ -17,7 +17,10 @@ interface ValidatedSession {
 const validated = new WeakMap<Request, Promise<ValidatedSession | null>>();
 
 function luciaFor(context: AppLoadContext): CrosswalkLucia {
-  return createLucia(context.db, { idleTimeoutMs: context.sessions.idleTimeoutMs, secure: context.secure });
+  return createLucia(context.db, {
+    idleTimeoutMs: context.sessions.idleTimeoutMs,
+    secure: context.secure,
+  });
 }
 
 /** Where the request came from, for the access log. */
@@ -25,7 +28,10 @@ export function requestMeta(context: AppLoadContext): RequestMeta {
   return { requestId: context.requestId, clientAddress: context.clientAddress };
 }
 
-async function validate(request: Request, context: AppLoadContext): Promise<ValidatedSession | null> {
+async function validate(
+  request: Request,
+  context: AppLoadContext,
+): Promise<ValidatedSession | null> {
   const lucia = luciaFor(context);
   const sessionId = lucia.readSessionCookie(request.headers.get("cookie") ?? "");
   if (!sessionId) return null;
@@ -78,7 +84,10 @@ export async function getActor(request: Request, context: AppLoadContext): Promi
  * sign-in page (remembering the path to return to); with one it returns the context that every
  * service function takes.
  */
-export async function requireActor(request: Request, context: AppLoadContext): Promise<ServiceContext> {
+export async function requireActor(
+  request: Request,
+  context: AppLoadContext,
+): Promise<ServiceContext> {
   const actor = await getActor(request, context);
   if (!actor) {
     const url = new URL(request.url);
@@ -105,9 +114,10 @@ export async function signOut(request: Request, context: AppLoadContext): Promis
   if (current) {
     await context.db.transaction().execute(async (trx) => {
       await setTenant(trx, current.actor.partnershipId);
-      await createLucia(trx, { idleTimeoutMs: context.sessions.idleTimeoutMs, secure: context.secure }).invalidateSession(
-        current.sessionId,
-      );
+      await createLucia(trx, {
+        idleTimeoutMs: context.sessions.idleTimeoutMs,
+        secure: context.secure,
+      }).invalidateSession(current.sessionId);
       await record(trx, { actor: current.actor }, requestMeta(context), {
         action: "auth.sign_out",
         outcome: "allowed",
@@ -121,6 +131,7 @@ export async function signOut(request: Request, context: AppLoadContext): Promis
 
 /** A path on this site to return to after sign-in; anything else (another host, `//evil`) goes home. */
 export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\")) return "/home";
+  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\"))
+    return "/home";
   return value;
 }

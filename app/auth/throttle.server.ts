@@ -25,13 +25,17 @@ const FORGET_AFTER_MS = 60 * 60_000;
 type Scope = keyof typeof THROTTLE_RULES;
 
 function throttleKey(scope: Scope, email: string, address: string): string {
-  const subject = scope === "account" ? email : scope === "address" ? address : `${email}\u0000${address}`;
+  const subject =
+    scope === "account" ? email : scope === "address" ? address : `${email}\u0000${address}`;
   return createHash("sha256").update(`${scope}\u0000${subject}`).digest("hex");
 }
 
 function keysFor(email: string, address: string | null): { scope: Scope; key: string }[] {
   const from = address ?? "unknown";
-  return (Object.keys(THROTTLE_RULES) as Scope[]).map((scope) => ({ scope, key: throttleKey(scope, email, from) }));
+  return (Object.keys(THROTTLE_RULES) as Scope[]).map((scope) => ({
+    scope,
+    key: throttleKey(scope, email, from),
+  }));
 }
 
 /** How long until this email may try again from this address; 0 when it may try now. */

@@ -49,8 +49,8 @@ export default function Home() {
           ))}
         </dl>
         <div className="govuk-inset-text">
-          Everything you open in Crosswalk is recorded in the partnership&apos;s access log: who, what,
-          when and why.
+          Everything you open in Crosswalk is recorded in the partnership&apos;s access log: who,
+          what, when and why.
         </div>
       </div>
     </div>

@@ -1,5 +1,11 @@
 import { parseWithZod } from "@conform-to/zod/v4";
-import { data, redirect, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
 import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { signIn } from "~/auth/sign-in.server";
@@ -8,7 +14,9 @@ import { fieldErrors, readForm } from "~/forms.server";
 import { publicRoute } from "~/route-access";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 
-export const handle = { access: publicRoute("Signing in must be possible before anyone is signed in.") };
+export const handle = {
+  access: publicRoute("Signing in must be possible before anyone is signed in."),
+};
 
 export const meta: MetaFunction<typeof action> = ({ data: result }) => [
   { title: `${result?.errors.length ? "Error: " : ""}Sign in – Crosswalk` },
@@ -39,13 +47,25 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const submission = parseWithZod(await readForm(request), { schema: SignInSchema });
   if (submission.status !== "success") {
     const reply = submission.reply({ hideFields: ["password"] });
-    return data({ email: String(reply.initialValue?.email ?? ""), errors: fieldErrors(reply, ["email", "password"]) }, { status: 400 });
+    const email = reply.initialValue?.email;
+    return data(
+      {
+        email: typeof email === "string" ? email : "",
+        errors: fieldErrors(reply, ["email", "password"]),
+      },
+      { status: 400 },
+    );
   }
   const { email, password, returnTo } = submission.value;
-  const result = await signIn(context.db, requestMeta(context), {
-    idleTimeoutMs: context.sessions.idleTimeoutMs,
-    secure: context.secure,
-  }, { email, password });
+  const result = await signIn(
+    context.db,
+    requestMeta(context),
+    {
+      idleTimeoutMs: context.sessions.idleTimeoutMs,
+      secure: context.secure,
+    },
+    { email, password },
+  );
   if (result.ok) {
     throw redirect(safeReturnPath(returnTo), { headers: { "Set-Cookie": result.setCookie } });
   }
@@ -95,8 +115,8 @@ export default function SignIn() {
           <Button>Sign in</Button>
         </Form>
         <p className="govuk-body">
-          Forgotten your password or locked out? Ask your partnership&apos;s administrator for a
-          new set-password link.
+          Forgotten your password or locked out? Ask your partnership&apos;s administrator for a new
+          set-password link.
         </p>
       </div>
     </div>

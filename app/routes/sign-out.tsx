@@ -3,7 +3,9 @@ import { signOut } from "~/auth/session.server";
 import { publicRoute } from "~/route-access";
 
 export const handle = {
-  access: publicRoute("Ends the caller's own session, if any; a POST only, checked for same origin."),
+  access: publicRoute(
+    "Ends the caller's own session, if any; a POST only, checked for same origin.",
+  ),
 };
 
 export async function action({ request, context }: ActionFunctionArgs) {

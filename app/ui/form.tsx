@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes } from "react";
+import { useEffect, useRef, type InputHTMLAttributes } from "react";
 
 export interface FieldError {
   /** The id of the input the message is about; the summary links to it. */
@@ -7,14 +7,23 @@ export interface FieldError {
 }
 
 /**
- * GOV.UK error summary. Rendered first in <main>; it takes focus when the page loads with errors so
- * a screen reader announces it (the `autoFocus` works without JavaScript in every browser we target
- * because the page is a fresh document after a POST).
+ * GOV.UK error summary, first in <main>. It takes focus when it appears so a screen reader announces
+ * it; without JavaScript its role="alert" does the announcing.
  */
 export function ErrorSummary({ errors }: { errors: FieldError[] }) {
+  const summary = useRef<HTMLDivElement>(null);
+  const shown = errors.map((error) => error.message).join("|");
+  useEffect(() => {
+    if (shown) summary.current?.focus();
+  }, [shown]);
   if (errors.length === 0) return null;
   return (
-    <div className="govuk-error-summary" data-module="govuk-error-summary">
+    <div
+      className="govuk-error-summary"
+      data-module="govuk-error-summary"
+      ref={summary}
+      tabIndex={-1}
+    >
       <div role="alert">
         <h2 className="govuk-error-summary__title">There is a problem</h2>
         <div className="govuk-error-summary__body">
@@ -40,7 +49,9 @@ type TextInputProps = {
 
 /** GOV.UK text input with its label, hint and error message wired up for assistive technology. */
 export function TextInput({ id, label, hint, error, ...input }: TextInputProps) {
-  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null].filter(Boolean).join(" ");
+  const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null]
+    .filter(Boolean)
+    .join(" ");
   return (
     <div className={`govuk-form-group${error ? " govuk-form-group--error" : ""}`}>
       <label className="govuk-label" htmlFor={id}>
@@ -68,9 +79,23 @@ export function TextInput({ id, label, hint, error, ...input }: TextInputProps) 
 }
 
 /** GOV.UK primary button. */
-export function Button({ children, name, value }: { children: string; name?: string; value?: string }) {
+export function Button({
+  children,
+  name,
+  value,
+}: {
+  children: string;
+  name?: string;
+  value?: string;
+}) {
   return (
-    <button type="submit" className="govuk-button" data-module="govuk-button" name={name} value={value}>
+    <button
+      type="submit"
+      className="govuk-button"
+      data-module="govuk-button"
+      name={name}
+      value={value}
+    >
       {children}
     </button>
   );

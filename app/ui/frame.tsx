@@ -53,7 +53,8 @@ export function Header({
               <nav aria-label="Menu" className="govuk-service-navigation__wrapper">
                 <ul className="govuk-service-navigation__list" id="navigation">
                   {navigation.map((item) => {
-                    const current = currentPath === item.href || currentPath.startsWith(`${item.href}/`);
+                    const current =
+                      currentPath === item.href || currentPath.startsWith(`${item.href}/`);
                     return (
                       <li
                         key={item.href}
@@ -65,7 +66,9 @@ export function Header({
                           aria-current={current ? "page" : undefined}
                         >
                           {current ? (
-                            <strong className="govuk-service-navigation__active-fallback">{item.label}</strong>
+                            <strong className="govuk-service-navigation__active-fallback">
+                              {item.label}
+                            </strong>
                           ) : (
                             item.label
                           )}
@@ -75,7 +78,10 @@ export function Header({
                   })}
                   <li className="govuk-service-navigation__item">
                     <Form method="post" action="/sign-out" className="app-sign-out">
-                      <button type="submit" className="app-link-button govuk-service-navigation__link">
+                      <button
+                        type="submit"
+                        className="app-link-button govuk-service-navigation__link"
+                      >
                         Sign out
                       </button>
                     </Form>

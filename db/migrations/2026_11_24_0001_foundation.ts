@@ -150,6 +150,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   }
 }
 
-export async function down(): Promise<void> {
-  throw new Error("The foundation migration cannot be reverted: it would destroy the access log.");
+export function down(): Promise<void> {
+  return Promise.reject(
+    new Error("The foundation migration cannot be reverted: it would destroy the access log."),
+  );
 }

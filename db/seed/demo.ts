@@ -10,28 +10,118 @@ export const DEMO_PARTNERSHIP_ID = "00000000-0000-4000-8000-000000000001";
 export const DEMO_PARTNERSHIP_NAME = "Northbridge Violence Reduction Partnership";
 
 const DEMO_AGENCIES: { key: string; name: string; kind: AgencyKind; contact: string }[] = [
-  { key: "council", name: "Northbridge Council", kind: "local_authority", contact: "community.safety@council.northbridge.example" },
-  { key: "vru", name: "Northbridge Violence Reduction Unit", kind: "local_authority", contact: "hub@northbridge.example" },
-  { key: "police", name: "Northbridge Police", kind: "police", contact: "safeguarding.hub@police.northbridge.example" },
-  { key: "school", name: "Northbridge Academy", kind: "school", contact: "safeguarding@school.northbridge.example" },
-  { key: "hospital", name: "Northbridge General Hospital (A&E youth work)", kind: "health", contact: "youthwork@hospital.northbridge.example" },
-  { key: "advocacy", name: "Northbridge Young People's Advocates", kind: "advocacy", contact: "referrals@advocacy.northbridge.example" },
-  { key: "yjs", name: "Northbridge Youth Justice Service", kind: "youth_justice", contact: "yjs@council.northbridge.example" },
-  { key: "csc", name: "Northbridge Children's Social Care", kind: "childrens_social_care", contact: "front.door@council.northbridge.example" },
-  { key: "mentors", name: "Northbridge Street Mentors", kind: "voluntary", contact: "hello@mentors.northbridge.example" },
+  {
+    key: "council",
+    name: "Northbridge Council",
+    kind: "local_authority",
+    contact: "community.safety@council.northbridge.example",
+  },
+  {
+    key: "vru",
+    name: "Northbridge Violence Reduction Unit",
+    kind: "local_authority",
+    contact: "hub@northbridge.example",
+  },
+  {
+    key: "police",
+    name: "Northbridge Police",
+    kind: "police",
+    contact: "safeguarding.hub@police.northbridge.example",
+  },
+  {
+    key: "school",
+    name: "Northbridge Academy",
+    kind: "school",
+    contact: "safeguarding@school.northbridge.example",
+  },
+  {
+    key: "hospital",
+    name: "Northbridge General Hospital (A&E youth work)",
+    kind: "health",
+    contact: "youthwork@hospital.northbridge.example",
+  },
+  {
+    key: "advocacy",
+    name: "Northbridge Young People's Advocates",
+    kind: "advocacy",
+    contact: "referrals@advocacy.northbridge.example",
+  },
+  {
+    key: "yjs",
+    name: "Northbridge Youth Justice Service",
+    kind: "youth_justice",
+    contact: "yjs@council.northbridge.example",
+  },
+  {
+    key: "csc",
+    name: "Northbridge Children's Social Care",
+    kind: "childrens_social_care",
+    contact: "front.door@council.northbridge.example",
+  },
+  {
+    key: "mentors",
+    name: "Northbridge Street Mentors",
+    kind: "voluntary",
+    contact: "hello@mentors.northbridge.example",
+  },
 ];
 
 /** The demo accounts, as the README lists them. */
 export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; agency: string }[] = [
-  { email: "admin@northbridge.example", name: "Sam Okafor", role: "administrator", agency: "council" },
-  { email: "lead@northbridge.example", name: "Priya Shah", role: "partnership_lead", agency: "vru" },
-  { email: "auditor@northbridge.example", name: "Morgan Ellis", role: "auditor", agency: "council" },
-  { email: "officer@police.northbridge.example", name: "Dan Hughes", role: "practitioner", agency: "police" },
-  { email: "inspector@police.northbridge.example", name: "Claire Moss", role: "agency_lead", agency: "police" },
-  { email: "dsl@school.northbridge.example", name: "Aisha Rahman", role: "practitioner", agency: "school" },
-  { email: "youthworker@hospital.northbridge.example", name: "Jordan Blake", role: "practitioner", agency: "hospital" },
-  { email: "advocate@advocacy.northbridge.example", name: "Tomasz Nowak", role: "practitioner", agency: "advocacy" },
-  { email: "advocacy.lead@advocacy.northbridge.example", name: "Grace Mensah", role: "agency_lead", agency: "advocacy" },
+  {
+    email: "admin@northbridge.example",
+    name: "Sam Okafor",
+    role: "administrator",
+    agency: "council",
+  },
+  {
+    email: "lead@northbridge.example",
+    name: "Priya Shah",
+    role: "partnership_lead",
+    agency: "vru",
+  },
+  {
+    email: "auditor@northbridge.example",
+    name: "Morgan Ellis",
+    role: "auditor",
+    agency: "council",
+  },
+  {
+    email: "officer@police.northbridge.example",
+    name: "Dan Hughes",
+    role: "practitioner",
+    agency: "police",
+  },
+  {
+    email: "inspector@police.northbridge.example",
+    name: "Claire Moss",
+    role: "agency_lead",
+    agency: "police",
+  },
+  {
+    email: "dsl@school.northbridge.example",
+    name: "Aisha Rahman",
+    role: "practitioner",
+    agency: "school",
+  },
+  {
+    email: "youthworker@hospital.northbridge.example",
+    name: "Jordan Blake",
+    role: "practitioner",
+    agency: "hospital",
+  },
+  {
+    email: "advocate@advocacy.northbridge.example",
+    name: "Tomasz Nowak",
+    role: "practitioner",
+    agency: "advocacy",
+  },
+  {
+    email: "advocacy.lead@advocacy.northbridge.example",
+    name: "Grace Mensah",
+    role: "agency_lead",
+    agency: "advocacy",
+  },
 ];
 
 /**
@@ -42,10 +132,17 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   return db.transaction().execute(async (trx) => {
     await setTenant(trx, DEMO_PARTNERSHIP_ID);
-    const existing = await trx.selectFrom("partnerships").select("id").where("id", "=", DEMO_PARTNERSHIP_ID).executeTakeFirst();
+    const existing = await trx
+      .selectFrom("partnerships")
+      .select("id")
+      .where("id", "=", DEMO_PARTNERSHIP_ID)
+      .executeTakeFirst();
     if (existing) return false;
 
-    await trx.insertInto("partnerships").values({ id: DEMO_PARTNERSHIP_ID, name: DEMO_PARTNERSHIP_NAME }).execute();
+    await trx
+      .insertInto("partnerships")
+      .values({ id: DEMO_PARTNERSHIP_ID, name: DEMO_PARTNERSHIP_NAME })
+      .execute();
     const agencies = await trx
       .insertInto("agencies")
       .values(
