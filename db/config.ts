@@ -35,7 +35,7 @@ export interface PoolSettings {
 export interface DatabaseConfig {
   /** Where the application role connects; absent means "start the embedded server". */
   appUrl: string | undefined;
-  /** Where migrations run as the owner role. */
+  /** Where migrations run as the owner role; absent means the server does not migrate at start. */
   ownerUrl: string | undefined;
   dataDir: string;
   embeddedPort: number;
@@ -96,7 +96,7 @@ export function toDatabaseConfig(parsed: DatabaseEnv): DatabaseConfig {
   }
   return {
     appUrl: parsed.DATABASE_URL,
-    ownerUrl: parsed.DATABASE_OWNER_URL ?? parsed.DATABASE_URL,
+    ownerUrl: parsed.DATABASE_OWNER_URL,
     dataDir: path.resolve(parsed.DATA_DIR),
     embeddedPort: parsed.EMBEDDED_DB_PORT,
     pool: {

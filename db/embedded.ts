@@ -121,6 +121,9 @@ async function stopOrphanedServer(clusterDir: string): Promise<void> {
   if (!existsSync(pidFile)) return;
   const pid = Number((await fs.readFile(pidFile, "utf8")).split("\n")[0]);
   if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return;
+  // After a reboot the pid may belong to another program: only stop it if it is PostgreSQL.
+  const command = await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!command.includes("postgres")) return;
   process.kill(pid, "SIGINT");
   for (let waited = 0; waited < 10_000 && isAlive(pid); waited += 100) {
     await new Promise((resolve) => setTimeout(resolve, 100));

@@ -46,8 +46,9 @@ describe("configuration from the environment", () => {
     );
   });
 
-  it("uses the application URL for migrations when no owner URL is given", () => {
+  it("leaves migrations to `npm run db:migrate` when no owner URL is given", () => {
     const config = loadServerConfig({ DATABASE_URL: "postgres://app@db/crosswalk" });
-    expect(config.database.ownerUrl).toBe("postgres://app@db/crosswalk");
+    expect(config.database.appUrl).toBe("postgres://app@db/crosswalk");
+    expect(config.database.ownerUrl).toBeUndefined();
   });
 });

@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | null = null;
   let appUrl = config.database.appUrl;
   let ownerUrl = config.database.ownerUrl;
-  if (!appUrl || !ownerUrl) {
+  if (!appUrl) {
     embedded = await startEmbeddedPostgres({
       dataDir: config.database.dataDir,
       port: config.database.embeddedPort,
@@ -50,11 +50,15 @@ async function main(): Promise<void> {
     );
   }
 
-  const applied = await migrateToLatest(ownerUrl, config.database.pool, reportPoolError);
-  if (applied.length) logger.info({ migrations: applied }, "migrations applied");
+  if (ownerUrl) {
+    const applied = await migrateToLatest(ownerUrl, config.database.pool, reportPoolError);
+    if (applied.length) logger.info({ migrations: applied }, "migrations applied");
+  } else {
+    logger.info("DATABASE_OWNER_URL not set: migrations left to `npm run db:migrate`");
+  }
 
   let demo = false;
-  if (embedded) {
+  if (embedded && ownerUrl) {
     const ownerDb = createKysely(
       createPool(ownerUrl, { ...config.database.pool, max: 1 }, reportPoolError),
     );

@@ -59,13 +59,25 @@ export function createLucia(
     sessionExpiresIn: new TimeSpan(Math.round(options.idleTimeoutMs / 1000), "s"),
     sessionCookie: {
       name: sessionCookieName(options.secure),
-      // A browser-session cookie: closing the browser ends it; the server enforces the timeouts.
+      // Lucia's `expires: false` means "400 days"; sessionCookieHeader drops that for a true
+      // browser-session cookie. The server enforces the idle and absolute timeouts.
       expires: false,
       attributes: { secure: options.secure, sameSite: "lax", path: "/" },
     },
     getSessionAttributes: (attributes) => attributes,
     getUserAttributes: (attributes) => attributes,
   });
+}
+
+/**
+ * The Set-Cookie header for a new session: a browser-session cookie (no Max-Age or Expires), so
+ * closing the browser on a shared computer forgets it.
+ */
+export function sessionCookieHeader(lucia: CrosswalkLucia, sessionId: string): string {
+  const cookie = lucia.createSessionCookie(sessionId);
+  delete cookie.attributes.maxAge;
+  delete cookie.attributes.expires;
+  return cookie.serialize();
 }
 
 /** Move a session's expiry (the sliding idle timeout); Lucia itself only extends at half-life. */

@@ -4,7 +4,7 @@ import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
 import { record } from "../services/audit.server";
 import type { Actor, RequestMeta } from "../services/context.server";
-import { createLucia } from "./lucia.server";
+import { createLucia, sessionCookieHeader } from "./lucia.server";
 import { recordFailure, recordSuccess, retryAfterMs } from "./throttle.server";
 
 export interface SignInInput {
@@ -115,7 +115,7 @@ export async function signIn(
     });
     return {
       ok: true,
-      setCookie: lucia.createSessionCookie(session.id).serialize(),
+      setCookie: sessionCookieHeader(lucia, session.id),
       actor: { userId: actor.id, role: actor.role },
     };
   });

@@ -57,6 +57,8 @@ describe("signing in", () => {
     expect(setCookie).toMatch(/^crosswalk_session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
     expect(setCookie).toMatch(/SameSite=Lax/i);
+    // A browser-session cookie: closing the browser forgets it.
+    expect(setCookie).not.toMatch(/Max-Age|Expires/i);
   });
 
   it("uses a __Host- prefixed Secure cookie when served over HTTPS", async () => {
