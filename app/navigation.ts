@@ -1,17 +1,20 @@
-import type { Role } from "../policies";
+import { rulesFor, type Action, type Role } from "../policies";
 import type { NavigationItem } from "./ui/frame";
 
 /**
- * The header's menu for each role: only pages the role can use. Each later page adds itself here
- * with the roles its access rule allows.
+ * The header's menu: each item names the policy action its page performs, and a role sees the
+ * item only when some rule lets it take that action. The menu can never offer a page the
+ * policies would refuse.
  */
-const NAVIGATION: (NavigationItem & { roles: readonly Role[] | "all" })[] = [
-  { href: "/home", label: "Home", roles: "all" },
+const NAVIGATION: (NavigationItem & { action: Action | null })[] = [
+  { href: "/home", label: "Home", action: null },
+  { href: "/admin", label: "Administration", action: "user.manage" },
+  { href: "/access-matrix", label: "Access rules", action: "access_matrix.view" },
 ];
 
 /** The menu a person with this role sees. */
 export function navigationFor(role: Role): NavigationItem[] {
-  return NAVIGATION.filter((item) => item.roles === "all" || item.roles.includes(role)).map(
-    ({ href, label }) => ({ href, label }),
-  );
+  return NAVIGATION.filter(
+    (item) => item.action === null || rulesFor(role, item.action).length > 0,
+  ).map(({ href, label }) => ({ href, label }));
 }

@@ -15,7 +15,6 @@ import { useEffect, type ReactNode } from "react";
 import { ROLE_DESCRIPTIONS } from "../policies";
 import { getActor } from "./auth/session.server";
 import { navigationFor } from "./navigation";
-import { publicRoute } from "./route-access";
 import {
   Footer,
   Header,
@@ -25,10 +24,6 @@ import {
   type NavigationItem,
 } from "./ui/frame";
 import { useNonce } from "./ui/nonce";
-
-export const handle = {
-  access: publicRoute("The page frame shows only who is signed in, to themselves."),
-};
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles/crosswalk.css" }];
 

@@ -3,6 +3,10 @@ import pg from "pg";
 import type { PoolSettings } from "./config";
 import type { Database } from "./types";
 
+// PostgreSQL `date` values stay ISO strings (YYYY-MM-DD): a JavaScript Date would shift them by the
+// server's time zone.
+pg.types.setTypeParser(pg.types.builtins.DATE, (value) => value);
+
 /** Where a pool reports errors it survived; never given personal data. */
 export type PoolErrorReporter = (message: string, error: Error) => void;
 

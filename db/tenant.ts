@@ -13,7 +13,8 @@ export async function setTenant(trx: Transaction<Database>, partnershipId: strin
 /** Make one transaction-local setting that a row-level security policy reads. */
 export async function setLocal(
   trx: Transaction<Database>,
-  name: "app.sign_in_email" | "app.session_token_hash" | "app.user_id",
+  name:
+    "app.sign_in_email" | "app.session_token_hash" | "app.set_password_token_hash" | "app.user_id",
   value: string,
 ): Promise<void> {
   await sql`select set_config(${name}, ${value}, true)`.execute(trx);

@@ -1,9 +1,10 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
-import type { AgencyKind, Role } from "../policies";
+import type { AgencyKind, Role, SharingPurpose } from "../policies";
 
 /** timestamptz: pg returns a Date; we write Date or an ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
 export interface PartnershipsTable {
   id: Generated<string>;
@@ -20,7 +21,7 @@ export interface AgenciesTable {
   contact_email: string | null;
   is_active: Generated<boolean>;
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: UpdatedAt;
 }
 
 export interface UsersTable {
@@ -35,7 +36,7 @@ export interface UsersTable {
   is_active: Generated<boolean>;
   deactivated_at: Timestamp | null;
   created_at: CreatedAt;
-  updated_at: Generated<Timestamp>;
+  updated_at: UpdatedAt;
 }
 
 export interface SessionsTable {
@@ -77,6 +78,33 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
 }
 
+export interface SetPasswordLinksTable {
+  /** SHA-256 (hex) of the token in the link; the token itself is shown once and never stored. */
+  token_hash: string;
+  partnership_id: string;
+  user_id: string;
+  created_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface SharingAgreementsTable {
+  partnership_id: string;
+  /** ISO date (YYYY-MM-DD): db/connection.ts keeps `date` values as strings. */
+  review_date: string | null;
+  updated_at: UpdatedAt;
+  updated_by: string | null;
+}
+
+export interface SharingAgreementPermissionsTable {
+  partnership_id: string;
+  from_kind: AgencyKind;
+  to_kind: AgencyKind;
+  purpose: SharingPurpose;
+}
+
 export interface Database {
   partnerships: PartnershipsTable;
   agencies: AgenciesTable;
@@ -84,6 +112,9 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_throttle: SignInThrottleTable;
   audit_events: AuditEventsTable;
+  set_password_links: SetPasswordLinksTable;
+  sharing_agreements: SharingAgreementsTable;
+  sharing_agreement_permissions: SharingAgreementPermissionsTable;
 }
 
 export type Partnership = Selectable<PartnershipsTable>;

@@ -39,7 +39,7 @@ export function createApp(options: AppOptions): Express {
         {
           requestId,
           method: req.method,
-          path: req.path,
+          path: loggablePath(req.path),
           status: res.statusCode,
           durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
           ...(res.locals.refusedBecause ? { refused: res.locals.refusedBecause as string } : {}),
@@ -93,6 +93,11 @@ export function createApp(options: AppOptions): Express {
     remix(req, res, next).catch(next);
   });
   return app;
+}
+
+/** Paths that carry a credential (one-time set-password links) are logged without it. */
+export function loggablePath(path: string): string {
+  return path.replace(/^\/set-password\/[^/]+/, "/set-password/[token]");
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -2,9 +2,6 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { ROLE_DESCRIPTIONS } from "../../policies";
 import { requireActor } from "~/auth/session.server";
-import { signedInRoute } from "~/route-access";
-
-export const handle = { access: signedInRoute() };
 
 export const meta: MetaFunction = () => [{ title: "Home – Crosswalk" }];
 

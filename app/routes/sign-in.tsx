@@ -11,12 +11,8 @@ import { z } from "zod";
 import { signIn } from "~/auth/sign-in.server";
 import { requestMeta, requireAnonymous, safeReturnPath } from "~/auth/session.server";
 import { fieldErrors, readForm } from "~/forms.server";
-import { publicRoute } from "~/route-access";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
-
-export const handle = {
-  access: publicRoute("Signing in must be possible before anyone is signed in."),
-};
+import { NotificationBanner } from "~/ui/notification-banner";
 
 export const meta: MetaFunction<typeof action> = ({ data: result }) => [
   { title: `${result?.errors.length ? "Error: " : ""}Sign in – Crosswalk` },
@@ -86,10 +82,18 @@ export default function SignIn() {
   const [searchParams] = useSearchParams();
   const errors = result?.errors ?? [];
   const errorFor = (field: string) => errors.find((error) => error.field === field)?.message;
+  const passwordSet = searchParams.get("password") === "set" && errors.length === 0;
   return (
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         <ErrorSummary errors={errors} />
+        {passwordSet ? (
+          <NotificationBanner title="Success" variant="success">
+            <p className="govuk-notification-banner__heading">
+              Your password has been set. Sign in with it now.
+            </p>
+          </NotificationBanner>
+        ) : null}
         <h1 className="govuk-heading-l">Sign in to Crosswalk</h1>
         <p className="govuk-body">
           Use the email address your partnership&apos;s administrator set up for you.

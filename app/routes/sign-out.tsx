@@ -1,12 +1,5 @@
 import { redirect, type ActionFunctionArgs, type LoaderFunctionArgs } from "@remix-run/node";
 import { signOut } from "~/auth/session.server";
-import { publicRoute } from "~/route-access";
-
-export const handle = {
-  access: publicRoute(
-    "Ends the caller's own session, if any; a POST only, checked for same origin.",
-  ),
-};
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const clearCookie = await signOut(request, context);

@@ -1,8 +1,5 @@
 import type { MetaFunction } from "@remix-run/node";
 import { Link } from "@remix-run/react";
-import { publicRoute } from "~/route-access";
-
-export const handle = { access: publicRoute("Confirms sign-out; shows nothing about anyone.") };
 
 export const meta: MetaFunction = () => [{ title: "You have signed out – Crosswalk" }];
 

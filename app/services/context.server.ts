@@ -2,6 +2,8 @@ import type { Kysely, Transaction } from "kysely";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
 import type { Role } from "../../policies";
+import { record } from "./audit.server";
+import { AccessRefused } from "./errors";
 
 /** The signed-in person, as every service and policy sees them. Loaded fresh on every request. */
 export interface Actor {
@@ -27,17 +29,36 @@ export interface ServiceContext extends RequestMeta {
   actor: Actor;
 }
 
+function scoped(ctx: ServiceContext, trx: Transaction<Database>): Promise<void> {
+  return setTenant(trx, ctx.actor.partnershipId).then(() =>
+    setLocal(trx, "app.user_id", ctx.actor.userId),
+  );
+}
+
 /**
  * Run work in one transaction scoped to the actor's partnership, so row-level security applies
  * beneath every query the work makes. Request transactions run at READ COMMITTED.
+ *
+ * When the policies refuse (AccessRefused), everything the work did rolls back and the refusal is
+ * then written to the access log in a transaction of its own: a refusal is always recorded, and
+ * nothing of the refused work survives.
  */
-export function inActorTransaction<T>(
+export async function inActorTransaction<T>(
   ctx: ServiceContext,
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
-  return ctx.db.transaction().execute(async (trx) => {
-    await setTenant(trx, ctx.actor.partnershipId);
-    await setLocal(trx, "app.user_id", ctx.actor.userId);
-    return work(trx);
-  });
+  try {
+    return await ctx.db.transaction().execute(async (trx) => {
+      await scoped(ctx, trx);
+      return work(trx);
+    });
+  } catch (error) {
+    if (error instanceof AccessRefused) {
+      await ctx.db.transaction().execute(async (trx) => {
+        await scoped(ctx, trx);
+        await record(trx, { actor: ctx.actor }, ctx, error.audit);
+      });
+    }
+    throw error;
+  }
 }

@@ -1,5 +1,6 @@
 import type { Migration } from "kysely/migration";
 import * as foundation from "./2026_11_24_0001_foundation";
+import * as administration from "./2026_11_24_0002_administration";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -8,4 +9,5 @@ import * as foundation from "./2026_11_24_0001_foundation";
  */
 export const migrations: Record<string, Migration> = {
   "2026_11_24_0001_foundation": foundation,
+  "2026_11_24_0002_administration": administration,
 };

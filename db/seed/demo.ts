@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { AgencyKind, Role } from "../../policies";
+import type { AgencyKind, Role, SharingPurpose } from "../../policies";
 import { hashPassword } from "../password-hash";
 import { setTenant } from "../tenant";
 import type { Database } from "../types";
@@ -124,6 +124,54 @@ export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; agency: s
   },
 ];
 
+const ALL_KINDS: AgencyKind[] = [
+  "police",
+  "school",
+  "health",
+  "advocacy",
+  "youth_justice",
+  "childrens_social_care",
+  "local_authority",
+  "voluntary",
+];
+const SUPPORT_KINDS: AgencyKind[] = [
+  "school",
+  "advocacy",
+  "youth_justice",
+  "local_authority",
+  "voluntary",
+];
+
+/**
+ * Northbridge's information sharing agreement: every member may share to safeguard a child; crime
+ * prevention between police, youth justice and the council; health information only towards
+ * advocacy, social care and the council; early intervention and education among support services.
+ */
+export const DEMO_AGREEMENT: { from: AgencyKind; to: AgencyKind; purpose: SharingPurpose }[] = [
+  ...ALL_KINDS.flatMap((from) =>
+    ALL_KINDS.filter((to) => to !== from).map((to) => ({
+      from,
+      to,
+      purpose: "safeguarding" as const,
+    })),
+  ),
+  ...pairs(["police", "youth_justice", "local_authority"], "preventing_crime"),
+  ...(["advocacy", "childrens_social_care", "local_authority"] as const).map((to) => ({
+    from: "health" as const,
+    to,
+    purpose: "health_and_wellbeing" as const,
+  })),
+  ...pairs(SUPPORT_KINDS, "early_intervention"),
+  ...pairs(["school", "local_authority", "advocacy"], "education"),
+];
+export const DEMO_AGREEMENT_REVIEW_DATE = "2027-04-01";
+
+function pairs(kinds: AgencyKind[], purpose: SharingPurpose) {
+  return kinds.flatMap((from) =>
+    kinds.filter((to) => to !== from).map((to) => ({ from, to, purpose })),
+  );
+}
+
 /**
  * Create the fictional Northbridge partnership, its agencies and demo accounts. Idempotent: does
  * nothing when the partnership already exists. Returns whether it created anything.
@@ -171,6 +219,25 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
           display_name: account.name,
           role: account.role,
           password_hash: passwordHash,
+        })),
+      )
+      .execute();
+    await trx
+      .insertInto("sharing_agreements")
+      .values({
+        partnership_id: DEMO_PARTNERSHIP_ID,
+        review_date: DEMO_AGREEMENT_REVIEW_DATE,
+        updated_by: null,
+      })
+      .execute();
+    await trx
+      .insertInto("sharing_agreement_permissions")
+      .values(
+        DEMO_AGREEMENT.map(({ from, to, purpose }) => ({
+          partnership_id: DEMO_PARTNERSHIP_ID,
+          from_kind: from,
+          to_kind: to,
+          purpose,
         })),
       )
       .execute();

@@ -54,7 +54,16 @@ describe("the database roles", () => {
              or c.relname = 'partnerships')
     `.execute(db.superuser);
     expect(tables.rows.map((row) => row.table_name).sort()).toEqual(
-      ["agencies", "audit_events", "partnerships", "sessions", "users"].sort(),
+      [
+        "agencies",
+        "audit_events",
+        "partnerships",
+        "sessions",
+        "set_password_links",
+        "sharing_agreement_permissions",
+        "sharing_agreements",
+        "users",
+      ].sort(),
     );
     for (const table of tables.rows) {
       expect(table, table.table_name).toMatchObject({

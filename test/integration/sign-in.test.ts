@@ -6,7 +6,8 @@ import { action as signOutAction } from "../../app/routes/sign-out";
 import { loader as homeLoader } from "../../app/routes/home";
 import { useTestDatabase } from "../support/database";
 import { createAgency, createUser, createWorld, TEST_PASSWORD } from "../support/factories";
-import { cookieFrom, formRequest, getRequest, loadContext, settle } from "../support/remix";
+import { formRequest, getRequest, loadContext, settle } from "../support/remix";
+import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
 
@@ -27,11 +28,7 @@ async function submitSignIn(
   );
 }
 
-async function signedInCookie(email: string, password = TEST_PASSWORD): Promise<string> {
-  const result = await submitSignIn(email, password);
-  if (!(result instanceof Response)) throw new Error("sign-in did not redirect");
-  return cookieFrom(result.headers.get("Set-Cookie"));
-}
+const signedInCookie = (email: string) => signInCookie(db.app, email);
 
 async function auditEvents(partnershipId: string | null) {
   const events = await db.superuser

@@ -4,6 +4,7 @@ import { hashPassword } from "../../db/password-hash";
 import { setTenant } from "../../db/tenant";
 import type { Agency, Database, User } from "../../db/types";
 import type { AgencyKind, Role } from "../../policies";
+import type { ServiceContext } from "../../app/services/context.server";
 
 /** The password every factory-made user has unless a test says otherwise. */
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -88,4 +89,26 @@ export async function createWorld(db: Kysely<Database>, role: Role = "practition
   const agency = await createAgency(db, partnership.id);
   const user = await createUser(db, agency, { role });
   return { partnership, agency, user };
+}
+
+/** The context a service receives when this user is signed in. */
+export function contextFor(
+  db: Kysely<Database>,
+  user: Pick<User, "id" | "partnership_id" | "agency_id" | "role" | "display_name" | "email">,
+): ServiceContext {
+  return {
+    db,
+    requestId: randomUUID(),
+    clientAddress: "192.0.2.20",
+    actor: {
+      userId: user.id,
+      partnershipId: user.partnership_id,
+      partnershipName: "Test partnership",
+      agencyId: user.agency_id,
+      agencyName: "Test agency",
+      role: user.role,
+      displayName: user.display_name,
+      email: user.email,
+    },
+  };
 }

@@ -1,0 +1,40 @@
+import type { Action } from "../policies";
+
+/**
+ * Every route module in app/routes, by file name, with the access decision it stands on: public
+ * (and why that is safe), or behind sign-in with the policy actions its loader and action perform.
+ * A test reads the folder and fails when a route is missing here (or listed here but gone), and
+ * checks that every role the policies refuse all of a route's actions is refused by the route.
+ */
+export type RouteAccess =
+  { kind: "public"; why: string } | { kind: "signed_in"; actions: readonly Action[]; why?: string };
+
+const publicRoute = (why: string): RouteAccess => ({ kind: "public", why });
+const signedIn = (...actions: Action[]): RouteAccess => ({ kind: "signed_in", actions });
+
+export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
+  "_index.tsx": publicRoute("Only redirects: home when signed in, sign-in otherwise."),
+  "$.tsx": publicRoute("Any address no other route matches is a 404."),
+  "sign-in.tsx": publicRoute("Signing in must be possible before anyone is signed in."),
+  "sign-out.tsx": publicRoute(
+    "Ends the caller's own session, if any; a POST checked for same origin.",
+  ),
+  "signed-out.tsx": publicRoute("Confirms sign-out; shows nothing about anyone."),
+  "set-password.$token.tsx": publicRoute(
+    "The holder of a one-time link sets their own password; the token is the credential.",
+  ),
+  "home.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Shows the signed-in person their own account.",
+  },
+  "access-matrix.tsx": signedIn("access_matrix.view"),
+  "admin._index.tsx": signedIn("agency.manage", "user.manage", "agreement.manage"),
+  "admin.agencies._index.tsx": signedIn("agency.manage"),
+  "admin.agencies.new.tsx": signedIn("agency.manage"),
+  "admin.agencies.$agencyId.tsx": signedIn("agency.manage"),
+  "admin.users._index.tsx": signedIn("user.manage"),
+  "admin.users.new.tsx": signedIn("user.manage"),
+  "admin.users.$userId.tsx": signedIn("user.manage"),
+  "admin.sharing-agreement.tsx": signedIn("agreement.manage"),
+};

@@ -1,0 +1,112 @@
+import type { Transaction } from "kysely";
+import type { Database } from "../../db/types";
+import type { AgreementPermission, SharingAgreement } from "../../policies";
+import { record } from "./audit.server";
+import { authorize } from "./authorize.server";
+import { inActorTransaction, type ServiceContext } from "./context.server";
+
+/** Read the partnership's information sharing agreement inside a scoped transaction. */
+export async function loadSharingAgreement(trx: Transaction<Database>): Promise<SharingAgreement> {
+  const agreement = await trx
+    .selectFrom("sharing_agreements")
+    .select("review_date")
+    .executeTakeFirst();
+  const rows = await trx
+    .selectFrom("sharing_agreement_permissions")
+    .select(["from_kind", "to_kind", "purpose"])
+    .orderBy("from_kind")
+    .orderBy("to_kind")
+    .orderBy("purpose")
+    .execute();
+  const permissions: AgreementPermission[] = [];
+  for (const row of rows) {
+    const last = permissions.at(-1);
+    if (last && last.fromKind === row.from_kind && last.toKind === row.to_kind) {
+      (last.purposes as string[]).push(row.purpose);
+    } else {
+      permissions.push({ fromKind: row.from_kind, toKind: row.to_kind, purposes: [row.purpose] });
+    }
+  }
+  return { reviewDate: agreement?.review_date ?? null, permissions };
+}
+
+/** The agreement, for anyone signed in (it is published on the access matrix page). */
+export function getSharingAgreement(ctx: ServiceContext): Promise<SharingAgreement> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorize(
+      trx,
+      ctx,
+      "access_matrix.view",
+      { partnershipId: ctx.actor.partnershipId },
+      { refusal: "explain" },
+    );
+    return loadSharingAgreement(trx);
+  });
+}
+
+/** The agreement, for the administrator's page that changes it. */
+export function getSharingAgreementForEditing(ctx: ServiceContext): Promise<SharingAgreement> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorize(
+      trx,
+      ctx,
+      "agreement.manage",
+      { partnershipId: ctx.actor.partnershipId },
+      { refusal: "explain" },
+    );
+    return loadSharingAgreement(trx);
+  });
+}
+
+/**
+ * Replace the agreement: its review date and every permission. Recorded with the whole agreement
+ * before and after, so its history can be rebuilt from the access log.
+ */
+export function replaceSharingAgreement(
+  ctx: ServiceContext,
+  next: SharingAgreement,
+): Promise<void> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorize(
+      trx,
+      ctx,
+      "agreement.manage",
+      { partnershipId: ctx.actor.partnershipId },
+      { refusal: "explain" },
+    );
+    const partnershipId = ctx.actor.partnershipId;
+    const before = await loadSharingAgreement(trx);
+    await trx
+      .insertInto("sharing_agreements")
+      .values({
+        partnership_id: partnershipId,
+        review_date: next.reviewDate,
+        updated_by: ctx.actor.userId,
+      })
+      .onConflict((conflict) =>
+        conflict.column("partnership_id").doUpdateSet({
+          review_date: next.reviewDate,
+          updated_by: ctx.actor.userId,
+          updated_at: new Date(),
+        }),
+      )
+      .execute();
+    await trx.deleteFrom("sharing_agreement_permissions").execute();
+    const rows = next.permissions.flatMap((permission) =>
+      permission.purposes.map((purpose) => ({
+        partnership_id: partnershipId,
+        from_kind: permission.fromKind,
+        to_kind: permission.toKind,
+        purpose,
+      })),
+    );
+    if (rows.length) await trx.insertInto("sharing_agreement_permissions").values(rows).execute();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "agreement.update",
+      outcome: "allowed",
+      recordType: "sharing_agreement",
+      recordId: partnershipId,
+      details: { before, after: next },
+    });
+  });
+}
