@@ -1,7 +1,10 @@
 import { redirect } from "@remix-run/node";
 import type { AppLoadContext } from "@remix-run/node";
 import { setTenant } from "../../db/tenant";
+import type { Action } from "../../policies";
+import { serviceCall } from "../http.server";
 import { record } from "../services/audit.server";
+import { assertRoleMayEver } from "../services/authorize.server";
 import type { Actor, RequestMeta, ServiceContext } from "../services/context.server";
 import { createLucia, setSessionExpiry, type CrosswalkLucia } from "./lucia.server";
 
@@ -97,6 +100,20 @@ export async function requireActor(
     });
   }
   return { db: context.db, actor, ...requestMeta(context) };
+}
+
+/**
+ * requireActor for a page that performs the given policy actions: a role that no rule ever allows
+ * any of them is refused with a 403 (and the refusal recorded) before the page reads its input.
+ */
+export async function requireActorFor(
+  request: Request,
+  context: AppLoadContext,
+  ...actions: Action[]
+): Promise<ServiceContext> {
+  const ctx = await requireActor(request, context);
+  await serviceCall(() => assertRoleMayEver(ctx, actions));
+  return ctx;
 }
 
 /** Pages only for people not signed in (the sign-in page) send signed-in people home. */

@@ -1,8 +1,8 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../../db/types";
-import { decide, type Action, type Facts } from "../../policies";
+import { decide, rulesFor, type Action, type Facts } from "../../policies";
 import { record, type AuditEntry } from "./audit.server";
-import type { ServiceContext } from "./context.server";
+import { inActorTransaction, type ServiceContext } from "./context.server";
 import { AccessRefused } from "./errors";
 
 export interface AuthorizeOptions {
@@ -47,4 +47,24 @@ export async function authorize(
       details: { ...options.audit?.details, rule: decision.rule },
     });
   }
+}
+
+/**
+ * The check at a page's door, before its form is even read: refuse (403, recorded) a role that no
+ * rule ever lets take any of the page's actions. Record-level decisions still happen in the
+ * service that does the work.
+ */
+export async function assertRoleMayEver(ctx: ServiceContext, actions: readonly Action[]): Promise<void> {
+  if (actions.some((action) => rulesFor(ctx.actor.role, action).length > 0)) return;
+  const [first] = actions;
+  if (!first) return;
+  const decision = decide(ctx.actor, first, { partnershipId: ctx.actor.partnershipId });
+  const refusal = new AccessRefused(decision.reason, "explain", {
+    action: first,
+    outcome: "refused",
+    reason: decision.reason,
+    details: { rule: decision.rule },
+  });
+  // inActorTransaction records the refusal after the (empty) work rolls back.
+  await inActorTransaction(ctx, () => Promise.reject(refusal));
 }
