@@ -3,7 +3,6 @@ import {
   isRouteErrorResponse,
   Links,
   LiveReload,
-  Meta,
   Outlet,
   Scripts,
   ScrollRestoration,
@@ -23,6 +22,7 @@ import {
   type FrameIdentity,
   type NavigationItem,
 } from "./ui/frame";
+import { DocumentTitle } from "./ui/document-title";
 import { useNonce } from "./ui/nonce";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles/crosswalk.css" }];
@@ -62,7 +62,7 @@ export function Layout({ children }: { children: ReactNode }) {
         <meta charSet="utf-8" />
         <meta name="viewport" content="width=device-width, initial-scale=1, viewport-fit=cover" />
         <meta name="robots" content="noindex, nofollow" />
-        <Meta />
+        <DocumentTitle />
         <Links />
       </head>
       <body className="govuk-template__body">

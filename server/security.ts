@@ -69,8 +69,12 @@ export function sameOriginOnly(req: Request, res: Response, next: NextFunction):
   if (SAFE_METHODS.has(req.method)) return next();
   const site = req.get("sec-fetch-site");
   if (site !== undefined) {
-    if (site === "same-origin") return next();
-    return refuse(res, "cross-site request");
+    if (site !== "same-origin") return refuse(res, "cross-site request");
+    // Under `Referrer-Policy: no-referrer` Chromium sends `Origin: null` with a same-origin form
+    // POST. The browser has vouched for the origin above, so the opaque value is dropped rather
+    // than tripping Remix's own origin comparison further in.
+    if (req.headers.origin === "null") delete req.headers.origin;
+    return next();
   }
   const origin = req.get("origin");
   if (origin !== undefined && origin === `${req.protocol}://${req.get("host") ?? ""}`)

@@ -14,9 +14,7 @@ import { fieldErrors, readForm } from "~/forms.server";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
 
-export const meta: MetaFunction<typeof action> = ({ data: result }) => [
-  { title: `${result?.errors.length ? "Error: " : ""}Sign in – Crosswalk` },
-];
+export const meta: MetaFunction = () => [{ title: "Sign in – Crosswalk" }];
 
 const SignInSchema = z.object({
   email: z

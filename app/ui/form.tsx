@@ -1,4 +1,4 @@
-import { useEffect, useRef, type InputHTMLAttributes } from "react";
+import { useEffect, useRef, type InputHTMLAttributes, type MouseEvent } from "react";
 
 export interface FieldError {
   /** The id of the input the message is about; the summary links to it. */
@@ -30,7 +30,9 @@ export function ErrorSummary({ errors }: { errors: FieldError[] }) {
           <ul className="govuk-list govuk-error-summary__list">
             {errors.map((error) => (
               <li key={error.field}>
-                <a href={`#${error.field}`}>{error.message}</a>
+                <a href={`#${error.field}`} onClick={(event) => focusField(event, error.field)}>
+                  {error.message}
+                </a>
               </li>
             ))}
           </ul>
@@ -38,6 +40,21 @@ export function ErrorSummary({ errors }: { errors: FieldError[] }) {
       </div>
     </div>
   );
+}
+
+/**
+ * With JavaScript, a summary link moves focus to its field and brings the field's label (or
+ * legend) into view, as GOV.UK Frontend's error summary does; left to the router, the `#field`
+ * link would be a navigation that clears the form's errors.
+ */
+function focusField(event: MouseEvent<HTMLAnchorElement>, field: string): void {
+  const input = document.getElementById(field);
+  if (!input) return;
+  event.preventDefault();
+  const legend = input.closest("fieldset")?.querySelector("legend");
+  const label = legend ?? document.querySelector(`label[for="${CSS.escape(field)}"]`) ?? input;
+  label.scrollIntoView();
+  input.focus({ preventScroll: true });
 }
 
 type TextInputProps = {
@@ -97,6 +114,57 @@ export function Button({
       value={value}
     >
       {children}
+    </button>
+  );
+}
+
+/**
+ * A GOV.UK button for one of several actions on a page: secondary or warning, with an optional
+ * `name`/`value` (such as `intent`) and visually hidden words that say which thing it acts on.
+ */
+export function ActionButton({
+  children,
+  hiddenContext,
+  variant = "primary",
+  name,
+  value,
+  id,
+}: {
+  children: string;
+  /** Read by screen readers after the visible words, e.g. " permission from Police to Health". */
+  hiddenContext?: string;
+  variant?: "primary" | "secondary" | "warning";
+  name?: string;
+  value?: string;
+  id?: string;
+}) {
+  return (
+    <button
+      type="submit"
+      className={`govuk-button${variant === "primary" ? "" : ` govuk-button--${variant}`}`}
+      data-module="govuk-button"
+      name={name}
+      value={value}
+      id={id}
+    >
+      {children}
+      {hiddenContext ? <span className="govuk-visually-hidden">{hiddenContext}</span> : null}
+    </button>
+  );
+}
+
+/** A submit button that looks like a link, for an action in a table row (such as "Remove"). */
+export function LinkButton({
+  children,
+  hiddenContext,
+}: {
+  children: string;
+  hiddenContext: string;
+}) {
+  return (
+    <button type="submit" className="app-link-button">
+      {children}
+      <span className="govuk-visually-hidden">{hiddenContext}</span>
     </button>
   );
 }

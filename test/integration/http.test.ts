@@ -123,6 +123,16 @@ describe("the same-origin check", () => {
     expect(response.status).toBe(403);
   });
 
+  it("lets through a no-JavaScript form POST that Chromium sends with Origin: null", async () => {
+    const response = await post("/sign-in", body, { "Sec-Fetch-Site": "same-origin", Origin: "null" });
+    expect(response.status).toBe(401);
+  });
+
+  it("refuses Origin: null without Sec-Fetch-Site", async () => {
+    const response = await post("/sign-in", body, { Origin: "null" });
+    expect(response.status).toBe(403);
+  });
+
   it("lets through a POST from our own pages", async () => {
     const bySecFetch = await post("/sign-in", body, { "Sec-Fetch-Site": "same-origin" });
     const byOrigin = await post("/sign-in", body, { Origin: base });

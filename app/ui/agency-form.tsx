@@ -1,0 +1,112 @@
+import { z } from "zod";
+import { AGENCY_KINDS, AGENCY_KIND_LABELS } from "../../policies";
+import { TextInput, type FieldError } from "./form";
+import { Radios } from "./radios";
+
+const optional = (max: number, tooLong: string) =>
+  z
+    .string()
+    .trim()
+    .max(max, tooLong)
+    .optional()
+    .transform((value) => value || null);
+
+/** The add-agency and change-agency forms, as the agencies service takes them. */
+export const AgencySchema = z.object({
+  name: z
+    .string({ error: "Enter the agency's name" })
+    .trim()
+    .min(1, "Enter the agency's name")
+    .max(200, "The agency's name must be 200 characters or fewer"),
+  kind: z.enum(AGENCY_KINDS, { error: "Select the kind of agency" }),
+  contactName: optional(200, "The contact's name must be 200 characters or fewer"),
+  contactEmail: z
+    .string()
+    .trim()
+    .max(320, "The contact's email address must be 320 characters or fewer")
+    .pipe(z.email("Enter the contact's email address in the correct format, like name@example.com"))
+    .optional()
+    .transform((value) => value ?? null),
+});
+
+/** An agency's details as the person typed them, kept when the form is shown again. */
+export interface AgencyAnswers {
+  name: string;
+  kind: string;
+  contactName: string;
+  contactEmail: string;
+}
+
+export const AGENCY_FIELDS = ["name", "kind", "contactName", "contactEmail"] as const;
+
+/** What was typed into the agency form, to show it again with the errors. */
+export function agencyAnswers(form: FormData): AgencyAnswers {
+  const text = (name: string) => {
+    const value = form.get(name);
+    return typeof value === "string" ? value : "";
+  };
+  return {
+    name: text("name"),
+    kind: text("kind"),
+    contactName: text("contactName"),
+    contactEmail: text("contactEmail"),
+  };
+}
+
+export const EMPTY_AGENCY: AgencyAnswers = {
+  name: "",
+  kind: "",
+  contactName: "",
+  contactEmail: "",
+};
+
+const KIND_CHOICES = AGENCY_KINDS.map((kind) => ({ value: kind, label: AGENCY_KIND_LABELS[kind] }));
+
+/** The fields of the add-agency and change-agency forms. */
+export function AgencyFields({
+  answers,
+  errors,
+}: {
+  answers: AgencyAnswers;
+  errors: readonly FieldError[];
+}) {
+  const errorFor = (field: string) => errors.find((error) => error.field === field)?.message;
+  return (
+    <>
+      <TextInput
+        id="name"
+        label="Name"
+        hint="As the partnership knows it, for example Northbridge Police"
+        spellCheck={false}
+        defaultValue={answers.name}
+        error={errorFor("name")}
+      />
+      <Radios
+        name="kind"
+        legend="Kind of agency"
+        legendSize="s"
+        hint="The information sharing agreement says what each kind of agency may share"
+        choices={KIND_CHOICES}
+        value={answers.kind}
+        error={errorFor("kind")}
+      />
+      <TextInput
+        id="contactName"
+        label="Contact name (optional)"
+        hint="Who the partnership contacts about the agency's membership"
+        autoComplete="off"
+        defaultValue={answers.contactName}
+        error={errorFor("contactName")}
+      />
+      <TextInput
+        id="contactEmail"
+        label="Contact email address (optional)"
+        type="email"
+        autoComplete="off"
+        spellCheck={false}
+        defaultValue={answers.contactEmail}
+        error={errorFor("contactEmail")}
+      />
+    </>
+  );
+}
