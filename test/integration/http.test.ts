@@ -124,7 +124,10 @@ describe("the same-origin check", () => {
   });
 
   it("lets through a no-JavaScript form POST that Chromium sends with Origin: null", async () => {
-    const response = await post("/sign-in", body, { "Sec-Fetch-Site": "same-origin", Origin: "null" });
+    const response = await post("/sign-in", body, {
+      "Sec-Fetch-Site": "same-origin",
+      Origin: "null",
+    });
     expect(response.status).toBe(401);
   });
 
