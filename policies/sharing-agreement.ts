@@ -52,3 +52,39 @@ export function agreementPermits(
 export function agreementOverdueForReview(agreement: SharingAgreement, today: string): boolean {
   return agreement.reviewDate !== null && agreement.reviewDate < today;
 }
+
+/** One change an administrator makes to the agreement. */
+export type AgreementChange =
+  | { kind: "review_date"; reviewDate: string | null }
+  | { kind: "add"; permission: AgreementPermission }
+  | { kind: "remove"; fromKind: AgencyKind; toKind: AgencyKind };
+
+/** The agreement after one change: purposes added to a pair of kinds merge with any already there. */
+export function amendAgreement(
+  agreement: SharingAgreement,
+  change: AgreementChange,
+): SharingAgreement {
+  if (change.kind === "review_date") return { ...agreement, reviewDate: change.reviewDate };
+  const samePair = (permission: AgreementPermission, from: AgencyKind, to: AgencyKind) =>
+    permission.fromKind === from && permission.toKind === to;
+  if (change.kind === "remove") {
+    return {
+      ...agreement,
+      permissions: agreement.permissions.filter(
+        (p) => !samePair(p, change.fromKind, change.toKind),
+      ),
+    };
+  }
+  const { fromKind, toKind } = change.permission;
+  const existing = agreement.permissions.find((p) => samePair(p, fromKind, toKind))?.purposes ?? [];
+  const purposes = SHARING_PURPOSES.filter(
+    (purpose) => existing.includes(purpose) || change.permission.purposes.includes(purpose),
+  );
+  return {
+    ...agreement,
+    permissions: [
+      ...agreement.permissions.filter((p) => !samePair(p, fromKind, toKind)),
+      { fromKind, toKind, purposes },
+    ],
+  };
+}

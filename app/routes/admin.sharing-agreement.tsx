@@ -15,15 +15,14 @@ import {
   SHARING_PURPOSE_LABELS,
   agreementOverdueForReview,
   type AgencyKind,
-  type AgreementPermission,
-  type SharingAgreement,
+  type AgreementChange,
 } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import {
   getSharingAgreementForEditing,
-  replaceSharingAgreement,
+  amendSharingAgreement,
 } from "~/services/sharing-agreement.server";
 import { AgreementTable } from "~/ui/agreement-table";
 import { BackLink } from "~/ui/back-link";
@@ -155,53 +154,23 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const change = submission.value;
-  const current = await serviceCall(() => getSharingAgreementForEditing(ctx));
-  let next: SharingAgreement;
+  let amendment: AgreementChange;
   let done: keyof typeof DONE;
   if (change.intent === "review-date") {
     const read = readDateInput(change, "reviewDate", REVIEW_DATE);
     if (!("isoDate" in read)) throw data(null, { status: 400 }); // checked by the schema
-    next = { ...current, reviewDate: read.isoDate };
+    amendment = { kind: "review_date", reviewDate: read.isoDate };
     done = "review-date-saved";
   } else if (change.intent === "add") {
-    next = withPermission(current, change);
+    const { fromKind, toKind, purposes } = change;
+    amendment = { kind: "add", permission: { fromKind, toKind, purposes } };
     done = "permission-added";
   } else {
-    next = withoutPermission(current, change);
+    amendment = { kind: "remove", fromKind: change.fromKind, toKind: change.toKind };
     done = "permission-removed";
   }
-  await serviceCall(() => replaceSharingAgreement(ctx, next));
+  await serviceCall(() => amendSharingAgreement(ctx, amendment));
   throw redirect(`${PATH}?done=${done}`);
-}
-
-/** The agreement with a permission added, its purposes merged into any for the same pair of kinds. */
-function withPermission(agreement: SharingAgreement, added: AgreementPermission): SharingAgreement {
-  const same = (p: AgreementPermission) =>
-    p.fromKind === added.fromKind && p.toKind === added.toKind;
-  const existing = agreement.permissions.find(same)?.purposes ?? [];
-  const purposes = SHARING_PURPOSES.filter(
-    (purpose) => existing.includes(purpose) || added.purposes.includes(purpose),
-  );
-  return {
-    ...agreement,
-    permissions: [
-      ...agreement.permissions.filter((p) => !same(p)),
-      { fromKind: added.fromKind, toKind: added.toKind, purposes },
-    ],
-  };
-}
-
-/** The agreement without the permission for a pair of kinds. */
-function withoutPermission(
-  agreement: SharingAgreement,
-  removed: { fromKind: AgencyKind; toKind: AgencyKind },
-): SharingAgreement {
-  return {
-    ...agreement,
-    permissions: agreement.permissions.filter(
-      (p) => p.fromKind !== removed.fromKind || p.toKind !== removed.toKind,
-    ),
-  };
 }
 
 export default function SharingAgreementPage() {

@@ -11,6 +11,7 @@ import {
 } from "../../app/services/agencies.server";
 import { AccessRefused, InvalidInput, RecordNotFound } from "../../app/services/errors";
 import {
+  amendSharingAgreement,
   getSharingAgreement,
   replaceSharingAgreement,
 } from "../../app/services/sharing-agreement.server";
@@ -294,6 +295,30 @@ describe("the information sharing agreement", () => {
       before: { reviewDate: null, permissions: [] },
       after: next,
     });
+  });
+
+  it("keeps both of two changes made at the same moment", async () => {
+    const { ctx } = await adminWorld();
+    await replaceSharingAgreement(ctx, {
+      reviewDate: null,
+      permissions: [{ fromKind: "school", toKind: "police", purposes: ["safeguarding"] }],
+    });
+    await Promise.all([
+      amendSharingAgreement(ctx, {
+        kind: "add",
+        permission: { fromKind: "police", toKind: "school", purposes: ["safeguarding"] },
+      }),
+      amendSharingAgreement(ctx, {
+        kind: "add",
+        permission: { fromKind: "health", toKind: "advocacy", purposes: ["health_and_wellbeing"] },
+      }),
+    ]);
+    const agreement = await getSharingAgreement(ctx);
+    expect(agreement.permissions.map((p) => `${p.fromKind}>${p.toKind}`).sort()).toEqual([
+      "health>advocacy",
+      "police>school",
+      "school>police",
+    ]);
   });
 
   it("can be read by everyone signed in but changed only by an administrator", async () => {
