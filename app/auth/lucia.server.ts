@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from "kysely";
 import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
-import type { Role } from "../../policies";
+import type { Actor } from "../services/context.server";
 
 /**
  * Lucia, behind this one module. Lucia generates session ids, validates and expires sessions and
@@ -16,15 +16,7 @@ interface SessionAttributes {
   createdAt: Date;
 }
 
-interface UserAttributes {
-  partnershipId: string;
-  partnershipName: string;
-  agencyId: string;
-  agencyName: string;
-  role: Role;
-  displayName: string;
-  email: string;
-}
+type UserAttributes = Omit<Actor, "userId">;
 
 declare module "lucia" {
   interface Register {

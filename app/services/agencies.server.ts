@@ -1,7 +1,7 @@
 import { sql } from "kysely";
 import type { AgencyKind } from "../../policies";
 import { record } from "./audit.server";
-import { authorize } from "./authorize.server";
+import { authorizeInPartnership } from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { InvalidInput, RecordNotFound } from "./errors";
 
@@ -44,13 +44,7 @@ function toAgencyInput(row: {
 /** Every agency of the actor's partnership, with how many active users each has. Administrators only. */
 export function listAgencies(ctx: ServiceContext): Promise<AgencySummary[]> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agency.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agency.manage");
     const rows = await trx
       .selectFrom("agencies")
       .select([...AGENCY_COLUMNS])
@@ -77,13 +71,7 @@ export function listAgencies(ctx: ServiceContext): Promise<AgencySummary[]> {
 /** One agency, for its edit page. Administrators only. */
 export function getAgency(ctx: ServiceContext, agencyId: string): Promise<AgencySummary> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agency.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agency.manage");
     const row = await trx
       .selectFrom("agencies")
       .select([...AGENCY_COLUMNS])
@@ -103,13 +91,7 @@ export function getAgency(ctx: ServiceContext, agencyId: string): Promise<Agency
 /** Add an agency to the partnership; recorded with its values. */
 export function createAgency(ctx: ServiceContext, input: AgencyInput): Promise<{ id: string }> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agency.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agency.manage");
     await refuseDuplicateName(trx, input.name, null);
     const { id } = await trx
       .insertInto("agencies")
@@ -140,13 +122,7 @@ export function updateAgency(
   input: AgencyInput,
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agency.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agency.manage");
     const before = await trx
       .selectFrom("agencies")
       .select([...AGENCY_COLUMNS])
@@ -183,13 +159,7 @@ export function setAgencyActive(
   active: boolean,
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agency.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agency.manage");
     const before = await trx
       .selectFrom("agencies")
       .select(["is_active"])

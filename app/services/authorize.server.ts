@@ -50,6 +50,24 @@ export async function authorize(
 }
 
 /**
+ * Authorize an action on the actor's partnership as a whole (a list, a form, an administrative
+ * change), where the only fact is the partnership. Refusals are explained (403), not hidden.
+ */
+export function authorizeInPartnership(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  action: Action,
+): Promise<void> {
+  return authorize(
+    trx,
+    ctx,
+    action,
+    { partnershipId: ctx.actor.partnershipId },
+    { refusal: "explain" },
+  );
+}
+
+/**
  * The check at a page's door, before its form is even read: refuse (403, recorded) a role that no
  * rule ever lets take any of the page's actions. Record-level decisions still happen in the
  * service that does the work.

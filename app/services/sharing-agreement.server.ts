@@ -7,7 +7,7 @@ import {
   type SharingAgreement,
 } from "../../policies";
 import { record } from "./audit.server";
-import { authorize } from "./authorize.server";
+import { authorizeInPartnership } from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { InvalidInput } from "./errors";
 
@@ -39,13 +39,7 @@ export async function loadSharingAgreement(trx: Transaction<Database>): Promise<
 /** The agreement, for anyone signed in (it is published on the access matrix page). */
 export function getSharingAgreement(ctx: ServiceContext): Promise<SharingAgreement> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "access_matrix.view",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "access_matrix.view");
     return loadSharingAgreement(trx);
   });
 }
@@ -53,13 +47,7 @@ export function getSharingAgreement(ctx: ServiceContext): Promise<SharingAgreeme
 /** The agreement, for the administrator's page that changes it. */
 export function getSharingAgreementForEditing(ctx: ServiceContext): Promise<SharingAgreement> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agreement.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agreement.manage");
     return loadSharingAgreement(trx);
   });
 }
@@ -77,13 +65,7 @@ export function amendSharingAgreement(ctx: ServiceContext, change: AgreementChan
     );
   }
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agreement.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agreement.manage");
     await trx
       .insertInto("sharing_agreements")
       .values({
@@ -108,13 +90,7 @@ export function replaceSharingAgreement(
   next: SharingAgreement,
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "agreement.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "agreement.manage");
     await writeAgreement(trx, ctx, await loadSharingAgreement(trx), next);
   });
 }

@@ -7,7 +7,7 @@ import {
   type IssuedLink,
 } from "../auth/set-password-links.server";
 import { record } from "./audit.server";
-import { authorize } from "./authorize.server";
+import { authorize, authorizeInPartnership } from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { InvalidInput, RecordNotFound } from "./errors";
 
@@ -83,13 +83,7 @@ function toSummary(row: SummaryRow): UserSummary {
 /** Every account in the partnership. Administrators only. */
 export function listUsers(ctx: ServiceContext): Promise<UserSummary[]> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "user.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "user.manage");
     const rows = await summaries(trx)
       .orderBy("users.is_active", "desc")
       .orderBy("users.display_name")
@@ -101,13 +95,7 @@ export function listUsers(ctx: ServiceContext): Promise<UserSummary[]> {
 /** One account, for its page. */
 export function getUser(ctx: ServiceContext, userId: string): Promise<UserSummary> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "user.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "user.manage");
     const row = await summaries(trx).where("users.id", "=", userId).executeTakeFirst();
     if (!row) throw new RecordNotFound("user");
     return toSummary(row);
@@ -136,13 +124,7 @@ export function createUser(
   input: NewUserInput,
 ): Promise<{ id: string; link: IssuedLink }> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "user.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "user.manage");
     await requireActiveAgency(trx, input.agencyId);
     const email = input.email.trim().toLowerCase();
     const taken = await trx
@@ -327,13 +309,7 @@ export function resetUser(ctx: ServiceContext, userId: string): Promise<IssuedLi
 /** The partnership's agencies, for choosing a user's agency. */
 export function agencyChoices(ctx: ServiceContext): Promise<{ id: string; name: string }[]> {
   return inActorTransaction(ctx, async (trx) => {
-    await authorize(
-      trx,
-      ctx,
-      "user.manage",
-      { partnershipId: ctx.actor.partnershipId },
-      { refusal: "explain" },
-    );
+    await authorizeInPartnership(trx, ctx, "user.manage");
     return trx
       .selectFrom("agencies")
       .select(["id", "name"])

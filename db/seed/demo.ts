@@ -1,5 +1,5 @@
 import type { Kysely } from "kysely";
-import type { AgencyKind, Role, SharingPurpose } from "../../policies";
+import { AGENCY_KINDS, type AgencyKind, type Role, type SharingPurpose } from "../../policies";
 import { hashPassword } from "../password-hash";
 import { setTenant } from "../tenant";
 import type { Database } from "../types";
@@ -124,16 +124,6 @@ export const DEMO_ACCOUNTS: { email: string; name: string; role: Role; agency: s
   },
 ];
 
-const ALL_KINDS: AgencyKind[] = [
-  "police",
-  "school",
-  "health",
-  "advocacy",
-  "youth_justice",
-  "childrens_social_care",
-  "local_authority",
-  "voluntary",
-];
 const SUPPORT_KINDS: AgencyKind[] = [
   "school",
   "advocacy",
@@ -148,8 +138,8 @@ const SUPPORT_KINDS: AgencyKind[] = [
  * advocacy, social care and the council; early intervention and education among support services.
  */
 export const DEMO_AGREEMENT: { from: AgencyKind; to: AgencyKind; purpose: SharingPurpose }[] = [
-  ...ALL_KINDS.flatMap((from) =>
-    ALL_KINDS.filter((to) => to !== from).map((to) => ({
+  ...AGENCY_KINDS.flatMap((from) =>
+    AGENCY_KINDS.filter((to) => to !== from).map((to) => ({
       from,
       to,
       purpose: "safeguarding" as const,
