@@ -55,6 +55,10 @@ export function createApp(options: AppOptions): Express {
     res.type("text/plain").send("ok");
   });
   app.get("/readyz", noStore, (_req, res) => {
+    if (options.isShuttingDown?.()) {
+      res.status(503).type("text/plain").send("shutting down");
+      return;
+    }
     sql`select 1`.execute(db).then(
       () => res.type("text/plain").send("ready"),
       (error: unknown) => {

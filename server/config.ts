@@ -27,6 +27,7 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
     .max(7 * 24)
     .default(12),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(500),
 });
 
 export interface AuthSettings {
@@ -41,6 +42,8 @@ export interface ServerConfig {
   logLevel: string;
   trustProxy: string | undefined;
   shutdownGraceMs: number;
+  /** How long the server keeps accepting (while answering /readyz with 503) before it stops. */
+  shutdownDrainMs: number;
   auth: AuthSettings;
   database: DatabaseConfig;
 }
@@ -55,6 +58,7 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
     logLevel: parsed.LOG_LEVEL,
     trustProxy: parsed.TRUST_PROXY,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_SECONDS * 1000,
+    shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS,
     auth: {
       idleTimeoutMs: parsed.SESSION_IDLE_MINUTES * 60_000,
       absoluteLifetimeMs: parsed.SESSION_ABSOLUTE_HOURS * 3_600_000,

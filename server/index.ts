@@ -100,6 +100,9 @@ async function main(): Promise<void> {
     }
     shuttingDown = true;
     logger.info({ signal }, "shutting down: finishing requests in flight");
+    // First stop looking ready (load balancers stop sending work) while still accepting: a
+    // connection already queued by the kernel but not yet accepted would be reset by closing now.
+    await new Promise((resolve) => setTimeout(resolve, config.shutdownDrainMs));
     // Requests already running finish; a deadline stops a stuck one from holding the process.
     const deadline = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
     deadline.unref();
