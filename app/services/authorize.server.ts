@@ -54,7 +54,10 @@ export async function authorize(
  * rule ever lets take any of the page's actions. Record-level decisions still happen in the
  * service that does the work.
  */
-export async function assertRoleMayEver(ctx: ServiceContext, actions: readonly Action[]): Promise<void> {
+export async function assertRoleMayEver(
+  ctx: ServiceContext,
+  actions: readonly Action[],
+): Promise<void> {
   if (actions.some((action) => rulesFor(ctx.actor.role, action).length > 0)) return;
   const [first] = actions;
   if (!first) return;
