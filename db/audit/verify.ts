@@ -322,7 +322,12 @@ export async function verifyAuditLog(
             "the event has no chain_seq, prev_hash or hash: it was written past the chain trigger",
         });
       }
-      const seqText = int8Text(tuple, starts[SEQ] as number);
+      const seqStart = starts[SEQ] as number;
+      // Almost every seq fits in 32 bits: skip the general int64 path for those.
+      const seqText =
+        tuple.readUInt32BE(seqStart) === 0
+          ? String(tuple.readUInt32BE(seqStart + 4))
+          : int8Text(tuple, seqStart);
       const seq = Number(seqText);
       if (seq !== expected) {
         throw new Failed({
