@@ -166,6 +166,15 @@ describe("the access log's hash chain", () => {
   });
 });
 
+describe("verification as the application role", () => {
+  it("checks its own partnership's chain, without the heads it cannot read", async () => {
+    const partnership = await chainOf(db, 4);
+    const report = await verifyAs(db.appUrl, { chains: [partnership.id] });
+    expect(report.failure).toBeNull();
+    expect(report).toMatchObject({ ok: true, events: 4, headsChecked: false });
+  });
+});
+
 describe("the chain heads", () => {
   it.each([
     ["read", sql`select * from audit_chain_heads`],
