@@ -41,6 +41,21 @@ export default tseslint.config(
     ...tseslint.configs.disableTypeChecked,
   },
   {
+    // Every transaction the application opens can record access-log events, and those must be
+    // written before it commits: only auditedTransaction() opens one (see audit.server.ts).
+    files: ["app/**"],
+    ignores: ["app/services/audit.server.ts"],
+    rules: {
+      "no-restricted-syntax": [
+        "error",
+        {
+          selector: "CallExpression[callee.property.name='transaction']",
+          message: "Open transactions with auditedTransaction() from app/services/audit.server.ts.",
+        },
+      ],
+    },
+  },
+  {
     // Route modules stay thin: they never reach the database directly.
     files: ["app/routes/**"],
     rules: {

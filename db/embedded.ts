@@ -88,6 +88,44 @@ export async function startEmbeddedPostgres(options: {
   };
 }
 
+/**
+ * The port of an embedded server already running on `dataDir` (a Crosswalk server, say), read
+ * from its postmaster.pid; null when none is. Commands that only read use it rather than start a
+ * second server on the same cluster.
+ */
+export async function runningEmbeddedPort(dataDir: string): Promise<number | null> {
+  const pidFile = path.join(dataDir, "postgres", "postmaster.pid");
+  if (!existsSync(pidFile)) return null;
+  const [pidLine, , , portLine] = (await fs.readFile(pidFile, "utf8")).split("\n");
+  const pid = Number(pidLine);
+  const port = Number(portLine);
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid)) return null;
+  const command = await fs.readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+  if (!command.includes("postgres")) return null;
+  return Number.isInteger(port) && port > 0 ? port : null;
+}
+
+/** The owner role's URL for the embedded database of `dataDir`, on a server listening at `port`. */
+export async function embeddedOwnerUrl(
+  dataDir: string,
+  port: number,
+  database = "crosswalk",
+): Promise<string> {
+  const credentials = JSON.parse(
+    await fs.readFile(path.join(dataDir, "credentials.json"), "utf8"),
+  ) as Credentials;
+  return withCredentials(`postgres://127.0.0.1:${port}/postgres`, {
+    user: OWNER_ROLE,
+    password: credentials.owner,
+    database,
+  });
+}
+
+/** Whether `dataDir` holds an embedded cluster (created by an earlier start). */
+export function hasEmbeddedCluster(dataDir: string): boolean {
+  return existsSync(path.join(dataDir, "postgres", "PG_VERSION"));
+}
+
 async function readOrCreateCredentials(file: string, fresh: boolean): Promise<Credentials> {
   if (!fresh && existsSync(file)) {
     return JSON.parse(await fs.readFile(file, "utf8")) as Credentials;

@@ -76,6 +76,24 @@ export interface AuditEventsTable {
   client_address: string | null;
   /** Structured, non-narrative detail: before/after values of an administrative change, search terms. */
   details: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
+  /**
+   * The event's place in its chain (its partnership's, or the deployment chain), from 1 without
+   * gaps. Set by the database's chain trigger, which overwrites anything an inserter supplies; so
+   * are prev_hash and hash. See docs/decisions/006-audit-hash-chain.md.
+   */
+  chain_seq: ColumnType<string, string | number | undefined, never>;
+  /** The hash of the event before it in its chain (32 zero bytes for the first). */
+  prev_hash: ColumnType<Buffer, Buffer | undefined, never>;
+  /** SHA-256 over prev_hash and the event's canonical encoding (db/audit/canonical.ts). */
+  hash: ColumnType<Buffer, Buffer | undefined, never>;
+}
+
+/** The newest event of each access-log chain. Reachable by the owner role only. */
+export interface AuditChainHeadsTable {
+  /** A partnership's id, or 00000000-0000-0000-0000-000000000000 for the deployment chain. */
+  chain_id: string;
+  seq: ColumnType<string, string | number, string | number>;
+  hash: Buffer;
 }
 
 export interface SetPasswordLinksTable {
@@ -112,6 +130,7 @@ export interface Database {
   sessions: SessionsTable;
   sign_in_throttle: SignInThrottleTable;
   audit_events: AuditEventsTable;
+  audit_chain_heads: AuditChainHeadsTable;
   set_password_links: SetPasswordLinksTable;
   sharing_agreements: SharingAgreementsTable;
   sharing_agreement_permissions: SharingAgreementPermissionsTable;

@@ -3,6 +3,7 @@ import type { Kysely, Transaction } from "kysely";
 import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
+import { auditedTransaction } from "../services/audit.server";
 import type { Actor } from "../services/context.server";
 
 /**
@@ -87,7 +88,7 @@ function inTransaction<T>(
 ): Promise<T> {
   return executor.isTransaction
     ? work(executor as Transaction<Database>)
-    : executor.transaction().execute(work);
+    : auditedTransaction(executor, work);
 }
 
 /** Scope a transaction to one session token, the only row RLS lets us reach before the tenant is known. */

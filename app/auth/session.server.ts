@@ -3,7 +3,7 @@ import type { AppLoadContext } from "@remix-run/node";
 import { setTenant } from "../../db/tenant";
 import type { Action } from "../../policies";
 import { serviceCall } from "../http.server";
-import { record } from "../services/audit.server";
+import { auditedTransaction, record } from "../services/audit.server";
 import { assertRoleMayEver } from "../services/authorize.server";
 import type { Actor, RequestMeta, ServiceContext } from "../services/context.server";
 import { createLucia, setSessionExpiry, type CrosswalkLucia } from "./lucia.server";
@@ -129,7 +129,7 @@ export async function signOut(request: Request, context: AppLoadContext): Promis
   const current = await validateOnce(request, context);
   const lucia = luciaFor(context);
   if (current) {
-    await context.db.transaction().execute(async (trx) => {
+    await auditedTransaction(context.db, async (trx) => {
       await setTenant(trx, current.actor.partnershipId);
       await createLucia(trx, {
         idleTimeoutMs: context.sessions.idleTimeoutMs,

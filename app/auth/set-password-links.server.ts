@@ -3,7 +3,7 @@ import type { Kysely, Transaction } from "kysely";
 import { hashPassword } from "../../db/password-hash";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
-import { record } from "../services/audit.server";
+import { auditedTransaction, record } from "../services/audit.server";
 import type { RequestMeta } from "../services/context.server";
 
 /** How long a set-password link works. */
@@ -89,7 +89,7 @@ async function findLink(trx: Transaction<Database>, token: string) {
 
 /** Whether a link still works, and whose it is (shown on the page so the person knows it is theirs). */
 export function checkSetPasswordLink(db: Kysely<Database>, token: string): Promise<LinkState> {
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     const found = await findLink(trx, token);
     return found
       ? { usable: true, displayName: found.user.display_name, email: found.user.email }
@@ -108,7 +108,7 @@ export function setPasswordWithLink(
   password: string,
 ): Promise<boolean> {
   return hashPassword(password).then((passwordHash) =>
-    db.transaction().execute(async (trx) => {
+    auditedTransaction(db, async (trx) => {
       const found = await findLink(trx, token);
       if (!found) return false;
       const spent = await trx

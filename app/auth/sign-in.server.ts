@@ -2,7 +2,7 @@ import type { Kysely } from "kysely";
 import { hashPassword, verifyPassword } from "../../db/password-hash";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
-import { record } from "../services/audit.server";
+import { auditedTransaction, record } from "../services/audit.server";
 import type { Actor, RequestMeta } from "../services/context.server";
 import { createLucia, sessionCookieHeader } from "./lucia.server";
 import { recordFailure, recordSuccess, retryAfterMs } from "./throttle.server";
@@ -38,7 +38,7 @@ export async function signIn(
   const email = input.email.trim().toLowerCase();
   const now = new Date();
 
-  const { account, waitMs } = await db.transaction().execute(async (trx) => {
+  const { account, waitMs } = await auditedTransaction(db, async (trx) => {
     await setLocal(trx, "app.sign_in_email", email);
     const found = await trx
       .selectFrom("users")
@@ -49,7 +49,7 @@ export async function signIn(
   });
 
   if (waitMs > 0) {
-    await db.transaction().execute(async (trx) => {
+    await auditedTransaction(db, async (trx) => {
       if (account) await setTenant(trx, account.partnership_id);
       await record(trx, { actor: null, partnershipId: account?.partnership_id ?? null }, meta, {
         action: "auth.sign_in",
@@ -72,7 +72,7 @@ export async function signIn(
       : !passwordMatches
         ? "Wrong password"
         : "Account deactivated";
-    await db.transaction().execute(async (trx) => {
+    await auditedTransaction(db, async (trx) => {
       if (account) await setTenant(trx, account.partnership_id);
       await recordFailure(trx, email, meta.clientAddress, now);
       await record(trx, { actor: null, partnershipId: account?.partnership_id ?? null }, meta, {
@@ -86,7 +86,7 @@ export async function signIn(
     return { ok: false, problem: account && passwordMatches ? "deactivated" : "credentials" };
   }
 
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     await setTenant(trx, account.partnership_id);
     const actor = await trx
       .selectFrom("users")

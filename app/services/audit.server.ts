@@ -1,5 +1,5 @@
-import type { Transaction } from "kysely";
-import type { AuditOutcome, Database } from "../../db/types";
+import type { Kysely, Transaction } from "kysely";
+import type { AuditOutcome, Database, NewAuditEvent } from "../../db/types";
 import type { Actor, RequestMeta } from "./context.server";
 
 /** One entry in the access log, as a service describes what it just did or refused. */
@@ -22,33 +22,77 @@ export type AuditActor = Pick<Actor, "userId" | "partnershipId" | "agencyId" | "
 /** Who acted: a signed-in actor, or (before sign-in) nobody, in a partnership if one is known. */
 export type AuditSubject = { actor: AuditActor } | { actor: null; partnershipId: string | null };
 
+/** Thrown by record() outside a transaction opened by auditedTransaction(), or after it ended. */
+export class AuditTransactionRequired extends Error {
+  override name = "AuditTransactionRequired";
+}
+
+// Events recorded in each open transaction, in order, until the transaction writes them. A
+// transaction that has written its events maps to null, so a late record() fails loudly.
+const pendingEvents = new WeakMap<Transaction<Database>, NewAuditEvent[] | null>();
+
 /**
- * Append one event to the access log inside the caller's transaction. If the event cannot be
- * written the transaction fails, so the work it describes cannot happen without it.
+ * Open a transaction whose access-log events are written together as its last statement, just
+ * before it commits, in the same transaction: if they cannot be written, the work rolls back with
+ * them. Writing an event takes the lock on its chain's head (docs/decisions/006-audit-hash-chain.md),
+ * so writing late keeps that lock for the write and the commit only, not for the whole work.
+ * Every transaction that may record an event is opened here; record() refuses any other.
  */
-export async function record(
+export function auditedTransaction<T>(
+  db: Kysely<Database>,
+  work: (trx: Transaction<Database>) => Promise<T>,
+): Promise<T> {
+  return db.transaction().execute(async (trx) => {
+    const pending: NewAuditEvent[] = [];
+    pendingEvents.set(trx, pending);
+    try {
+      const result = await work(trx);
+      // Closed first: an event recorded while the write runs would otherwise be lost.
+      pendingEvents.set(trx, null);
+      if (pending.length > 0) await trx.insertInto("audit_events").values(pending).execute();
+      return result;
+    } finally {
+      pendingEvents.set(trx, null);
+    }
+  });
+}
+
+/**
+ * Record one event in the access log as part of the caller's transaction, which must have been
+ * opened by auditedTransaction(). The event is written when the transaction's work is done, and
+ * only if it commits; if the event cannot be written, neither can the work it describes.
+ */
+export function record(
   trx: Transaction<Database>,
   subject: AuditSubject,
   meta: RequestMeta,
   entry: AuditEntry,
 ): Promise<void> {
+  const pending = pendingEvents.get(trx);
+  if (!pending) {
+    return Promise.reject(
+      new AuditTransactionRequired(
+        pending === null
+          ? `The access-log event ${entry.action} was recorded after its transaction's events were written`
+          : `The access-log event ${entry.action} was recorded in a transaction not opened by auditedTransaction()`,
+      ),
+    );
+  }
   const actor = subject.actor;
-  await trx
-    .insertInto("audit_events")
-    .values({
-      partnership_id: actor ? actor.partnershipId : subject.partnershipId,
-      actor_user_id: actor?.userId ?? null,
-      actor_agency_id: actor?.agencyId ?? null,
-      actor_role: actor?.role ?? null,
-      action: entry.action,
-      outcome: entry.outcome,
-      record_type: entry.recordType ?? null,
-      record_id: entry.recordId ?? null,
-      young_person_id: entry.youngPersonId ?? null,
-      reason: entry.reason ?? null,
-      details: entry.details ? JSON.stringify(entry.details) : null,
-      request_id: meta.requestId,
-      client_address: meta.clientAddress,
-    })
-    .execute();
+  pending.push({
+    partnership_id: actor ? actor.partnershipId : subject.partnershipId,
+    actor_user_id: actor?.userId ?? null,
+    actor_agency_id: actor?.agencyId ?? null,
+    actor_role: actor?.role ?? null,
+    action: entry.action,
+    outcome: entry.outcome,
+    record_type: entry.recordType ?? null,
+    record_id: entry.recordId ?? null,
+    young_person_id: entry.youngPersonId ?? null,
+    reason: entry.reason ?? null,
+    details: entry.details ? JSON.stringify(entry.details) : null,
+    request_id: meta.requestId,
+    client_address: meta.clientAddress,
+  });
+  return Promise.resolve();
 }

@@ -2,7 +2,7 @@ import type { Kysely, Transaction } from "kysely";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
 import type { Role } from "../../policies";
-import { record } from "./audit.server";
+import { auditedTransaction, record } from "./audit.server";
 import { AccessRefused } from "./errors";
 
 /** The signed-in person, as every service and policy sees them. Loaded fresh on every request. */
@@ -48,13 +48,13 @@ export async function inActorTransaction<T>(
   work: (trx: Transaction<Database>) => Promise<T>,
 ): Promise<T> {
   try {
-    return await ctx.db.transaction().execute(async (trx) => {
+    return await auditedTransaction(ctx.db, async (trx) => {
       await scoped(ctx, trx);
       return work(trx);
     });
   } catch (error) {
     if (error instanceof AccessRefused) {
-      await ctx.db.transaction().execute(async (trx) => {
+      await auditedTransaction(ctx.db, async (trx) => {
         await scoped(ctx, trx);
         await record(trx, { actor: ctx.actor }, ctx, error.audit);
       });

@@ -1,0 +1,25 @@
+import os from "node:os";
+import { benchAuditChain, describeAuditChainBench } from "./audit-chain";
+
+/** `npm run bench`: Crosswalk's benchmarks, one after the other; results on standard output. */
+async function main(): Promise<void> {
+  const load = () =>
+    os
+      .loadavg()
+      .map((value) => value.toFixed(2))
+      .join(" ");
+  process.stdout.write(
+    `Node ${process.version}, ${os.cpus().length} CPUs (${os.cpus()[0]?.model ?? "unknown"}), ${Math.round(os.totalmem() / 2 ** 30)} GiB, load average ${load()}\n`,
+  );
+  const result = await benchAuditChain();
+  process.stdout.write(`${describeAuditChainBench(result).join("\n")}\n`);
+  // Other work on the machine skews every figure: say how busy it was.
+  process.stdout.write(`load average at the end: ${load()}\n`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,85 @@
+import pg from "pg";
+import { OWNER_ROLE } from "../bootstrap";
+import { ConfigurationError, loadDatabaseConfig, type Environment } from "../config";
+import {
+  embeddedOwnerUrl,
+  hasEmbeddedCluster,
+  runningEmbeddedPort,
+  startEmbeddedPostgres,
+} from "../embedded";
+
+/** A connection the audit commands read the access log through. */
+export interface AuditDatabase {
+  client: pg.Client;
+  /** `owner` reads every chain; `app` (crosswalk_app) one partnership's chain at a time. */
+  role: "owner" | "app";
+  /** Where it connected, for messages; never includes a password. */
+  description: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Connect for reading the access log: DATABASE_OWNER_URL (as crosswalk_owner), else DATABASE_URL
+ * (as crosswalk_app), else the embedded database in DATA_DIR, reusing its server when Crosswalk is
+ * running and otherwise starting it for the length of the command.
+ */
+export async function openAuditDatabase(env: Environment = process.env): Promise<AuditDatabase> {
+  const config = loadDatabaseConfig(env);
+  const url = config.ownerUrl ?? config.appUrl;
+  if (url) {
+    const client = await connect(url, config.ownerUrl ? OWNER_ROLE : null);
+    return {
+      client,
+      role: config.ownerUrl ? "owner" : "app",
+      description: config.ownerUrl ? "DATABASE_OWNER_URL" : "DATABASE_URL",
+      close: () => client.end(),
+    };
+  }
+
+  if (!hasEmbeddedCluster(config.dataDir)) {
+    throw new ConfigurationError(
+      `Configuration error: no embedded database in ${config.dataDir}; set DATABASE_OWNER_URL (or DATABASE_URL), or DATA_DIR to where Crosswalk keeps its data`,
+    );
+  }
+  const port = await runningEmbeddedPort(config.dataDir);
+  if (port) {
+    const client = await connect(await embeddedOwnerUrl(config.dataDir, port), OWNER_ROLE);
+    return {
+      client,
+      role: "owner",
+      description: `the running embedded database in ${config.dataDir}`,
+      close: () => client.end(),
+    };
+  }
+  const embedded = await startEmbeddedPostgres({
+    dataDir: config.dataDir,
+    port: config.embeddedPort,
+  });
+  try {
+    const client = await connect(embedded.ownerUrl, OWNER_ROLE);
+    return {
+      client,
+      role: "owner",
+      description: `the embedded database in ${config.dataDir}`,
+      close: async () => {
+        await client.end();
+        await embedded.stop();
+      },
+    };
+  } catch (error) {
+    await embedded.stop();
+    throw error;
+  }
+}
+
+async function connect(url: string, role: string | null): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: "crosswalk-audit" });
+  await client.connect();
+  try {
+    if (role) await client.query(`set role ${pg.escapeIdentifier(role)}`);
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+  return client;
+}

@@ -1,0 +1,46 @@
+import { createPublicKey } from "node:crypto";
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { generateSigningKeyPair, verifierKey } from "../audit/checkpoint";
+import { loadAuditConfig } from "../audit/config";
+
+/**
+ * `npm run audit:keygen [-- --out <dir>]`: make the Ed25519 key pair that signs access-log
+ * checkpoints: `audit-signing-key.pem` (private, mode 0600) and `audit-signing-key.pub.pem`, in
+ * `.data/audit-keys` unless told otherwise. Never replaces an existing key. Keep the private key
+ * away from the database and its operators; give the public key to whoever verifies.
+ */
+async function main(): Promise<void> {
+  const outIndex = process.argv.indexOf("--out");
+  const dir = path.resolve(
+    outIndex >= 0 ? (process.argv[outIndex + 1] ?? "") : path.join(".data", "audit-keys"),
+  );
+  const { keyName } = loadAuditConfig();
+  const privateFile = path.join(dir, "audit-signing-key.pem");
+  const publicFile = path.join(dir, "audit-signing-key.pub.pem");
+  for (const file of [privateFile, publicFile]) {
+    if (existsSync(file))
+      throw new Error(`${file} already exists: a signing key is never replaced in place`);
+  }
+  const { privateKeyPem, publicKeyPem } = generateSigningKeyPair();
+  await fs.mkdir(dir, { recursive: true, mode: 0o700 });
+  await fs.writeFile(privateFile, privateKeyPem, { mode: 0o600, flag: "wx" });
+  await fs.writeFile(publicFile, publicKeyPem, { mode: 0o644, flag: "wx" });
+  process.stdout.write(
+    [
+      `Private key: ${privateFile}`,
+      `Public key:  ${publicFile}`,
+      `Verifier key (C2SP note format): ${verifierKey(keyName, createPublicKey(publicKeyPem))}`,
+      "",
+      "To sign checkpoints:  AUDIT_SIGNING_KEY_FILE=" + privateFile + " npm run audit:checkpoint",
+      "To check them:        AUDIT_PUBLIC_KEY_FILE=" + publicFile + " npm run audit:verify",
+      "",
+    ].join("\n"),
+  );
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});

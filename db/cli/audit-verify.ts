@@ -1,0 +1,61 @@
+import { loadAuditConfig } from "../audit/config";
+import { readPublicKey } from "../audit/checkpoint";
+import { openAuditDatabase } from "../audit/database";
+import { describeFailure, describeReport, parseChainArguments } from "../audit/report";
+import { verifyAuditLog } from "../audit/verify";
+import { ConfigurationError } from "../config";
+
+/**
+ * `npm run audit:verify [-- --chain <partnership id>]`: recompute every hash of the access log and
+ * check every chain end to end, and against the signed checkpoints in AUDIT_CHECKPOINT_DIR when
+ * AUDIT_PUBLIC_KEY_FILE is set. Exit code 0 when all is well, 1 at the first problem, which is
+ * printed with its chain, seq and event id.
+ */
+async function main(): Promise<number> {
+  const chains = parseChainArguments(process.argv.slice(2));
+  const audit = loadAuditConfig();
+  const database = await openAuditDatabase();
+  try {
+    if (database.role === "app" && chains?.length !== 1) {
+      throw new ConfigurationError(
+        "Configuration error: as crosswalk_app (DATABASE_URL) the log can be read one partnership at a time: pass --chain <partnership id>, or set DATABASE_OWNER_URL",
+      );
+    }
+    const publicKey = audit.publicKeyFile ? await readPublicKey(audit.publicKeyFile) : null;
+    process.stderr.write(`Verifying the access log in ${database.description}\n`);
+    const report = await verifyAuditLog(database.client, {
+      ...(chains ? { chains } : {}),
+      ...(publicKey ? { checkpoints: { dir: audit.checkpointDir, publicKey } } : {}),
+      onProgress: (progress) => {
+        const rate = Math.round(progress.events / (progress.elapsedMs / 1000));
+        process.stderr.write(
+          `  ${progress.events.toLocaleString("en-GB")} events (chain ${progress.chainId} at seq ${progress.seq}), ${rate.toLocaleString("en-GB")} events/s\n`,
+        );
+      },
+    });
+    if (process.argv.includes("--verbose")) {
+      for (const chain of report.chains) {
+        process.stdout.write(
+          `  chain ${chain.chainId}: ${chain.events} events, ${chain.checkpoints} checkpoints matched\n`,
+        );
+      }
+    }
+    if (!report.ok && report.failure) {
+      process.stderr.write(`${describeFailure(report.failure)}\n`);
+      process.stderr.write(`${describeReport(report, { publicKey: publicKey !== null })}\n`);
+      return 1;
+    }
+    process.stdout.write(`${describeReport(report, { publicKey: publicKey !== null })}\n`);
+    return 0;
+  } finally {
+    await database.close();
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);
