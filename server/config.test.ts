@@ -5,7 +5,12 @@ import { loadServerConfig } from "./config";
 describe("configuration from the environment", () => {
   it("has working defaults when nothing is set", () => {
     const config = loadServerConfig({});
-    expect(config).toMatchObject({ port: 3000, host: "127.0.0.1", env: "production" });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: "127.0.0.1",
+      env: "production",
+      shutdownDrainMs: 1000,
+    });
     expect(config.auth).toEqual({ idleTimeoutMs: 30 * 60_000, absoluteLifetimeMs: 12 * 3_600_000 });
     expect(config.database.appUrl).toBeUndefined();
     expect(config.database.dataDir).toMatch(/\.data$/);

@@ -27,7 +27,7 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
     .max(7 * 24)
     .default(12),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
-  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(500),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
 });
 
 export interface AuthSettings {
