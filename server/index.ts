@@ -93,12 +93,18 @@ async function main(): Promise<void> {
     if (config.env === "development") void broadcastDevReady(build);
   });
 
+  let firstSignalAt = 0;
   const shutdown = async (signal: string) => {
     if (shuttingDown) {
+      // `npm start` in a terminal: Ctrl-C reaches both npm (which passes it on) and this process,
+      // so one keypress arrives twice. Only a signal well after the first means "stop now".
+      if (Date.now() - firstSignalAt < 2_000) return;
       logger.warn({ signal }, "second signal: exiting at once");
+      if (embedded) await embedded.stop().catch(() => undefined);
       process.exit(1);
     }
     shuttingDown = true;
+    firstSignalAt = Date.now();
     logger.info({ signal }, "shutting down: finishing requests in flight");
     // First stop looking ready (load balancers stop sending work) while still accepting: a
     // connection already queued by the kernel but not yet accepted would be reset by closing now.
