@@ -1,4 +1,5 @@
 import { data } from "@remix-run/node";
+import { z } from "zod";
 import type { SubmissionResult } from "@conform-to/react";
 
 /**
@@ -23,4 +24,16 @@ export function fieldErrors(
     const message = errors[field]?.[0];
     return message ? [{ field, message }] : [];
   });
+}
+
+const Uuid = z.uuid();
+
+/**
+ * A record id from the URL. Ids in URLs are UUIDs; anything else names no record, so it is the
+ * same 404 as a record that does not exist.
+ */
+export function uuidParam(params: Record<string, string | undefined>, name: string): string {
+  const parsed = Uuid.safeParse(params[name]);
+  if (!parsed.success) throw data(null, { status: 404 });
+  return parsed.data;
 }

@@ -10,7 +10,7 @@ import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { AGENCY_KIND_LABELS } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
-import { fieldErrors, readForm } from "~/forms.server";
+import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { getAgency, setAgencyActive, updateAgency } from "~/services/agencies.server";
 import { InvalidInput } from "~/services/errors";
@@ -31,29 +31,21 @@ const DONE = {
   "agency-reactivated": "Agency reactivated",
 };
 
-const ParamsSchema = z.object({ agencyId: z.uuid() });
-
 const AgencyActionSchema = z.discriminatedUnion("intent", [
   AgencySchema.extend({ intent: z.literal("update") }),
   z.object({ intent: z.enum(["deactivate", "reactivate"]) }),
 ]);
 
-function agencyIdFrom(params: unknown): string {
-  const parsed = ParamsSchema.safeParse(params);
-  if (!parsed.success) throw data(null, { status: 404 });
-  return parsed.data.agencyId;
-}
-
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireActorFor(request, context, "agency.manage");
-  const agencyId = agencyIdFrom(params);
+  const agencyId = uuidParam(params, "agencyId");
   const agency = await serviceCall(() => getAgency(ctx, agencyId));
   return { ...agency, kindLabel: AGENCY_KIND_LABELS[agency.kind] };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "agency.manage");
-  const agencyId = agencyIdFrom(params);
+  const agencyId = uuidParam(params, "agencyId");
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: AgencyActionSchema });
   if (submission.status !== "success") {

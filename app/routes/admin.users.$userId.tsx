@@ -10,7 +10,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { ROLE_DESCRIPTIONS } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
-import { fieldErrors, readForm } from "~/forms.server";
+import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
 import {
@@ -46,8 +46,6 @@ const DONE = {
   "user-reactivated": "Account reactivated",
 };
 
-const ParamsSchema = z.object({ userId: z.uuid() });
-
 const UserActionSchema = z.discriminatedUnion("intent", [
   UserChangeSchema.extend({ intent: z.literal("update") }),
   z.object({ intent: z.enum(["deactivate", "reactivate", "reset"]) }),
@@ -59,15 +57,9 @@ interface ActionResult {
   link: OneTimeLinkView | null;
 }
 
-function userIdFrom(params: unknown): string {
-  const parsed = ParamsSchema.safeParse(params);
-  if (!parsed.success) throw data(null, { status: 404 });
-  return parsed.data.userId;
-}
-
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireActorFor(request, context, "user.manage");
-  const userId = userIdFrom(params);
+  const userId = uuidParam(params, "userId");
   const user = await serviceCall(() => getUser(ctx, userId));
   const isSelf = user.id === ctx.actor.userId;
   // No one may change their own account, so their own page needs no agencies to choose from.
@@ -85,7 +77,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "user.manage");
-  const userId = userIdFrom(params);
+  const userId = uuidParam(params, "userId");
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: UserActionSchema });
   if (submission.status !== "success") {
