@@ -26,9 +26,7 @@ import {
 } from "../../app/services/users.server";
 import { useTestDatabase } from "../support/database";
 import { contextFor, createAgency, createUser, createWorld } from "../support/factories";
-import { getRequest, loadContext, settle } from "../support/remix";
-import { signInCookie } from "../support/session";
-import { loader as homeLoader } from "../../app/routes/home";
+import { openHome, signInCookie } from "../support/session";
 
 const db = useTestDatabase();
 const meta = { requestId: "test-request", clientAddress: "192.0.2.30" };
@@ -200,11 +198,7 @@ describe("user accounts", () => {
       role: "agency_lead",
       agencyId: agency.id,
     });
-    const home = await homeLoader({
-      request: getRequest("/home", cookie),
-      params: {},
-      context: loadContext(db.app),
-    });
+    const home = await openHome(db.app, cookie);
     expect(home).toMatchObject({ roleLabel: "Agency lead" });
     const [event] = (await eventsFor(person.id)).filter((entry) => entry.action === "user.update");
     expect(event?.details).toMatchObject({
@@ -218,13 +212,7 @@ describe("user accounts", () => {
     const person = await createUser(db.owner, agency);
     const cookie = await signInCookie(db.app, person.email);
     await deactivateUser(ctx, person.id);
-    const refused = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", cookie),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const refused = await openHome(db.app, cookie);
     expect((refused as Response).status).toBe(302);
     await reactivateUser(ctx, person.id);
     await expect(signInCookie(db.app, person.email)).resolves.toBeTruthy();
@@ -238,13 +226,7 @@ describe("user accounts", () => {
     const person = await createUser(db.owner, agency);
     const cookie = await signInCookie(db.app, person.email);
     const link = await resetUser(ctx, person.id);
-    const after = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", cookie),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const after = await openHome(db.app, cookie);
     expect((after as Response).status).toBe(302);
     await expect(signInCookie(db.app, person.email)).rejects.toThrow();
     expect(await setPasswordWithLink(db.app, meta, link.token, "a brand new passphrase")).toBe(

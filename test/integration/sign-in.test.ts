@@ -3,11 +3,10 @@ import { describe, expect, it } from "vitest";
 import { setTenant } from "../../db/tenant";
 import { action as signInAction } from "../../app/routes/sign-in";
 import { action as signOutAction } from "../../app/routes/sign-out";
-import { loader as homeLoader } from "../../app/routes/home";
 import { useTestDatabase } from "../support/database";
 import { createAgency, createUser, createWorld, TEST_PASSWORD } from "../support/factories";
-import { formRequest, getRequest, loadContext, settle } from "../support/remix";
-import { signInCookie } from "../support/session";
+import { formRequest, loadContext, settle } from "../support/remix";
+import { openHome, signInCookie } from "../support/session";
 
 const db = useTestDatabase();
 
@@ -189,18 +188,12 @@ describe("sessions", () => {
   it("let a signed-in person reach pages behind sign-in", async () => {
     const { user } = await createWorld(db.owner);
     const cookie = await signedInCookie(user.email);
-    const home = await homeLoader({
-      request: getRequest("/home", cookie),
-      params: {},
-      context: loadContext(db.app),
-    });
+    const home = await openHome(db.app, cookie);
     expect(home).toMatchObject({ displayName: user.display_name, email: user.email });
   });
 
   it("send a visitor without a session to sign-in, remembering where they were going", async () => {
-    const result = await settle(() =>
-      homeLoader({ request: getRequest("/home"), params: {}, context: loadContext(db.app) }),
-    );
+    const result = await openHome(db.app);
     expect(result).toBeInstanceOf(Response);
     expect((result as Response).headers.get("Location")).toBe("/sign-in?returnTo=%2Fhome");
   });
@@ -212,13 +205,7 @@ describe("sessions", () => {
       await setTenant(trx, user.partnership_id);
       await trx.updateTable("users").set({ is_active: false }).where("id", "=", user.id).execute();
     });
-    const result = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", cookie),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const result = await openHome(db.app, cookie);
     expect((result as Response).status).toBe(302);
     const remaining = await db.superuser
       .selectFrom("sessions")
@@ -240,11 +227,7 @@ describe("sessions", () => {
         .where("id", "=", user.id)
         .execute();
     });
-    const home = await homeLoader({
-      request: getRequest("/home", cookie),
-      params: {},
-      context: loadContext(db.app),
-    });
+    const home = await openHome(db.app, cookie);
     expect(home).toMatchObject({ roleLabel: "Agency lead", agencyName: "Moved-to agency" });
   });
 
@@ -256,13 +239,7 @@ describe("sessions", () => {
       .set({ expires_at: new Date(Date.now() - 1000) })
       .where("user_id", "=", user.id)
       .execute();
-    const result = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", cookie),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const result = await openHome(db.app, cookie);
     expect((result as Response).status).toBe(302);
   });
 
@@ -275,11 +252,7 @@ describe("sessions", () => {
       .set({ expires_at: soon })
       .where("user_id", "=", user.id)
       .execute();
-    await homeLoader({
-      request: getRequest("/home", cookie),
-      params: {},
-      context: loadContext(db.app),
-    });
+    await openHome(db.app, cookie);
     const session = await db.superuser
       .selectFrom("sessions")
       .select("expires_at")
@@ -296,13 +269,7 @@ describe("sessions", () => {
       .set({ created_at: new Date(Date.now() - 12 * 3_600_000 - 1000) } as never)
       .where("user_id", "=", user.id)
       .execute();
-    const result = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", cookie),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const result = await openHome(db.app, cookie);
     expect((result as Response).status).toBe(302);
     const remaining = await db.superuser
       .selectFrom("sessions")
@@ -335,24 +302,12 @@ describe("sessions", () => {
     );
     expect(actions).toEqual(["auth.sign_in:allowed", "auth.sign_out:allowed"]);
     // The old cookie no longer works.
-    const after = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", cookie),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const after = await openHome(db.app, cookie);
     expect((after as Response).status).toBe(302);
   });
 
   it("are not accepted from a cookie that was never issued", async () => {
-    const result = await settle(() =>
-      homeLoader({
-        request: getRequest("/home", "crosswalk_session=forgedforgedforgedforgedforged"),
-        params: {},
-        context: loadContext(db.app),
-      }),
-    );
+    const result = await openHome(db.app, "crosswalk_session=forgedforgedforgedforgedforged");
     expect((result as Response).status).toBe(302);
   });
 });
