@@ -1,15 +1,43 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
-import type { AgencyKind, Role, SharingPurpose } from "../policies";
+import type {
+  AgencyKind,
+  CaseActionStatus,
+  ConcernRole,
+  Escalation,
+  Gender,
+  NoteKind,
+  NoteVisibility,
+  Outcome,
+  RagRating,
+  ReferralState,
+  RiskIndicator,
+  Role,
+  Severity,
+  SharingPurpose,
+  Theme,
+  Urgency,
+} from "../policies";
 
 /** timestamptz: pg returns a Date; we write Date or an ISO string. */
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 
+/** ISO date (YYYY-MM-DD): db/connection.ts keeps `date` values as strings. */
+type IsoDate = string;
+
+/** A jsonb column: read as parsed JSON, written as a JSON string. */
+type Json<T> = ColumnType<T, string | undefined, string>;
+
+/** How long a lead has to act on a referral of one RAG rating. */
+export type ResponseTarget = { hours: number } | { workingDays: number };
+export type ResponseTargets = Record<RagRating, ResponseTarget>;
+
 export interface PartnershipsTable {
   id: Generated<string>;
   name: string;
   created_at: CreatedAt;
+  response_targets: Json<ResponseTargets>;
 }
 
 export interface AgenciesTable {
@@ -123,6 +151,164 @@ export interface SharingAgreementPermissionsTable {
   purpose: SharingPurpose;
 }
 
+export interface YoungPeopleTable {
+  id: Generated<string>;
+  partnership_id: string;
+  given_name: string;
+  family_name: string;
+  known_as: string | null;
+  date_of_birth: IsoDate | null;
+  gender: Gender | null;
+  postcode_district: string | null;
+  school: string | null;
+  nhs_number: string | null;
+  unique_pupil_number: string | null;
+  police_reference: string | null;
+  created_by: string;
+  created_by_agency_id: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  version: Generated<number>;
+}
+
+export interface YoungPersonRevisionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  young_person_id: string;
+  version: number;
+  /** The fields as they were before this change. */
+  previous: Json<Record<string, unknown>>;
+  reason: string;
+  changed_by: string;
+  changed_at: CreatedAt;
+}
+
+export interface RiskIndicatorEntry {
+  code: RiskIndicator;
+  severity: Severity;
+}
+
+export interface ReferralsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  state: ColumnType<ReferralState, ReferralState | undefined, ReferralState>;
+  young_person_id: string | null;
+  referrer_user_id: string;
+  referrer_agency_id: string;
+  destination: "hub" | "agency" | null;
+  destination_agency_id: string | null;
+  concern_roles: ColumnType<ConcernRole[], ConcernRole[] | undefined, ConcernRole[]>;
+  themes: ColumnType<Theme[], Theme[] | undefined, Theme[]>;
+  risk_indicators: Json<RiskIndicatorEntry[]>;
+  concern: string | null;
+  young_person_knows: string | null;
+  family_knows: string | null;
+  immediate_danger: "yes" | "no" | null;
+  immediate_action: string | null;
+  urgency: Urgency | null;
+  rag: RagRating | null;
+  rag_rationale: string | null;
+  submitted_at: Timestamp | null;
+  screening_due_at: Timestamp | null;
+  screened_at: Timestamp | null;
+  screened_by: string | null;
+  escalated_to: Escalation | null;
+  escalated_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  outcome: Outcome | null;
+  outcome_summary: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  version: Generated<number>;
+}
+
+export type AgencyResponse = "awaiting" | "accepted" | "declined";
+
+export interface ReferralAgenciesTable {
+  partnership_id: string;
+  referral_id: string;
+  agency_id: string;
+  involvement: "referrer" | "receiving";
+  /** Null for the referrer's agency; where a receiving agency's answer stands. */
+  status: AgencyResponse | null;
+  routed_at: Timestamp | null;
+  routed_by: string | null;
+  response_due_at: Timestamp | null;
+  responded_at: Timestamp | null;
+  responded_by: string | null;
+  decline_reason: string | null;
+  allocated_user_id: string | null;
+}
+
+export interface ReferralTransitionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  referral_id: string;
+  transition: string;
+  from_state: ReferralState;
+  to_state: ReferralState;
+  actor_user_id: string;
+  actor_agency_id: string;
+  occurred_at: CreatedAt;
+  rationale: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface CaseNotesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  referral_id: string;
+  agency_id: string;
+  author_user_id: string;
+  kind: NoteKind;
+  visibility: NoteVisibility;
+  occurred_on: IsoDate;
+  body: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  version: Generated<number>;
+}
+
+export interface CaseNoteRevisionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  note_id: string;
+  version: number;
+  kind: NoteKind;
+  visibility: NoteVisibility;
+  occurred_on: IsoDate;
+  body: string;
+  reason: string;
+  revised_by: string;
+  revised_at: CreatedAt;
+}
+
+export interface CaseActionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  referral_id: string;
+  description: string;
+  assigned_agency_id: string;
+  due_on: IsoDate;
+  status: ColumnType<CaseActionStatus, CaseActionStatus | undefined, CaseActionStatus>;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  completed_at: Timestamp | null;
+  version: Generated<number>;
+}
+
+export interface CaseActionUpdatesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  action_id: string;
+  from_status: CaseActionStatus;
+  to_status: CaseActionStatus;
+  note: string | null;
+  updated_by: string;
+  updated_at: CreatedAt;
+}
+
 export interface Database {
   partnerships: PartnershipsTable;
   agencies: AgenciesTable;
@@ -134,6 +320,15 @@ export interface Database {
   set_password_links: SetPasswordLinksTable;
   sharing_agreements: SharingAgreementsTable;
   sharing_agreement_permissions: SharingAgreementPermissionsTable;
+  young_people: YoungPeopleTable;
+  young_person_revisions: YoungPersonRevisionsTable;
+  referrals: ReferralsTable;
+  referral_agencies: ReferralAgenciesTable;
+  referral_transitions: ReferralTransitionsTable;
+  case_notes: CaseNotesTable;
+  case_note_revisions: CaseNoteRevisionsTable;
+  case_actions: CaseActionsTable;
+  case_action_updates: CaseActionUpdatesTable;
 }
 
 export type Partnership = Selectable<PartnershipsTable>;

@@ -59,8 +59,8 @@ export const awaitingTheirAgency: Condition = {
 
 export const ownRecord: Condition = {
   id: "own_record",
-  describe: "they started it",
-  refusal: "Only the person who started this can change it",
+  describe: "they started it (the referral) or wrote it (the note)",
+  refusal: "Only the person who wrote this can change it",
   holds: (actor, facts) => facts.createdByUserId === actor.userId,
 };
 
@@ -69,6 +69,20 @@ export const isDraft: Condition = {
   describe: "it is still a draft",
   refusal: "This referral has already been submitted",
   holds: (_actor, facts) => facts.state === "draft",
+};
+
+export const submittedOrOwn: Condition = {
+  id: "submitted_or_own",
+  describe: "it has been submitted, or it is their own draft",
+  refusal: "This referral is someone else's draft",
+  holds: (actor, facts) => facts.state !== "draft" || facts.createdByUserId === actor.userId,
+};
+
+export const allocatedToThem: Condition = {
+  id: "allocated_to_them",
+  describe: "the case is allocated to them",
+  refusal: "This case is not allocated to you",
+  holds: (actor, facts) => facts.allocatedUserIds?.includes(actor.userId) ?? false,
 };
 
 export const noteInTheirAgency: Condition = {

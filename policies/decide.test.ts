@@ -12,9 +12,10 @@ import { RULES } from "./rules";
  * checked against `decide`. Each entry lists, per role, three outcomes (Y allowed, - refused) for:
  *
  *   1. own   — the actor's agency is involved, a decision to share covers it, the actor started the
- *              record (a draft), it waits for their agency's answer, the note and the view belong to
- *              their agency;
- *   2. other — the same partnership, but none of that: another agency's case, not shared with them;
+ *              record (a draft), it is allocated to them, it waits for their agency's answer, the
+ *              note and the view belong to their agency;
+ *   2. other — the same partnership, but none of that: another agency's submitted case, not shared
+ *              with them and allocated to someone else;
  *   3. away  — exactly like "own", but the record is in another partnership.
  */
 // prettier-ignore
@@ -23,6 +24,7 @@ const EXPECTED: Record<Action, Record<Role, string>> = {
   "young_person.search":     row("YY-", "YY-", "YY-", "---", "---"),
   "young_person.view":       row("Y--", "Y--", "YY-", "---", "---"),
   "young_person.create":     row("YY-", "YY-", "YY-", "---", "---"),
+  "young_person.edit":       row("Y--", "Y--", "YY-", "---", "---"),
   "referral.create":         row("YY-", "YY-", "YY-", "---", "---"),
   "referral.edit_draft":     row("Y--", "Y--", "Y--", "---", "---"),
   "referral.submit":         row("Y--", "Y--", "Y--", "---", "---"),
@@ -32,10 +34,17 @@ const EXPECTED: Record<Action, Record<Role, string>> = {
   "referral.route":          row("---", "---", "YY-", "---", "---"),
   "referral.accept":         row("---", "Y--", "---", "---", "---"),
   "referral.decline":        row("---", "Y--", "---", "---", "---"),
-  "referral.close":          row("---", "Y--", "YY-", "---", "---"),
+  "referral.refer_to_panel": row("---", "---", "YY-", "---", "---"),
+  "referral.close":          row("Y--", "Y--", "YY-", "---", "---"),
   "referral.escalate":       row("Y--", "Y--", "YY-", "---", "---"),
   "note.add":                row("Y--", "Y--", "YY-", "---", "---"),
   "note.view_agency_only":   row("Y--", "Y--", "Y--", "---", "---"),
+  "note.correct":            row("Y--", "Y--", "Y--", "---", "---"),
+  "case_action.add":         row("Y--", "Y--", "YY-", "---", "---"),
+  "case_action.update":      row("Y--", "Y--", "YY-", "---", "---"),
+  "caseload.view_own":       row("YY-", "YY-", "YY-", "---", "---"),
+  "caseload.view_agency":    row("---", "Y--", "YY-", "---", "---"),
+  "caseload.view_partnership": row("---", "---", "YY-", "---", "---"),
   "sharing.record_decision": row("Y--", "Y--", "YY-", "---", "---"),
   "consent.withdraw":        row("Y--", "Y--", "YY-", "---", "---"),
   "emergency_access.open":   row("-Y-", "-Y-", "---", "---", "---"),
@@ -71,6 +80,7 @@ const RELATIONSHIPS: Record<"own" | "other" | "away", Facts> = {
     partnershipId: HOME,
     involvedAgencyIds: [OWN_AGENCY, OTHER_AGENCY],
     awaitingAgencyIds: [OWN_AGENCY],
+    allocatedUserIds: ["user-actor"],
     createdByUserId: "user-actor",
     state: "draft",
     sharing: "covered",
@@ -84,8 +94,9 @@ const RELATIONSHIPS: Record<"own" | "other" | "away", Facts> = {
     partnershipId: HOME,
     involvedAgencyIds: [OTHER_AGENCY],
     awaitingAgencyIds: [OTHER_AGENCY],
+    allocatedUserIds: ["user-someone-else"],
     createdByUserId: "user-someone-else",
-    state: "draft",
+    state: "submitted",
     sharing: "not_covered",
     emergencyAccess: false,
     noteAgencyId: OTHER_AGENCY,

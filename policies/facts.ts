@@ -33,7 +33,9 @@ export interface Facts {
   involvedAgencyIds?: readonly string[];
   /** Agencies a referral has been routed to and that have not yet accepted or declined. */
   awaitingAgencyIds?: readonly string[];
-  /** The person who started the record. */
+  /** Practitioners a case is allocated to, in any receiving agency. */
+  allocatedUserIds?: readonly string[];
+  /** The person who started the record (a referral's author, a note's writer). */
   createdByUserId?: string;
   /** Where a referral is in its lifecycle. */
   state?: ReferralState;

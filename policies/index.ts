@@ -8,3 +8,5 @@ export * from "./decide";
 export * from "./referral-states";
 export * from "./sharing-agreement";
 export * from "./matrix";
+export * from "./referral-vocabulary";
+export * from "./referral-lifecycle";

@@ -12,3 +12,25 @@ export const REFERRAL_STATES = [
 ] as const;
 
 export type ReferralState = (typeof REFERRAL_STATES)[number];
+
+/** Each state in the words shown on referrals and caseloads. */
+export const REFERRAL_STATE_LABELS: Record<ReferralState, string> = {
+  draft: "Draft",
+  submitted: "Waiting for screening",
+  screened: "Screened",
+  allocated: "Waiting for an agency to accept",
+  active: "Active",
+  panel: "With the panel",
+  closed: "Closed",
+  withdrawn: "Withdrawn",
+  discarded: "Discarded",
+};
+
+/** States in which the case is open: it can be worked on (notes, actions) and still changes. */
+export const OPEN_STATES: readonly ReferralState[] = [
+  "submitted",
+  "screened",
+  "allocated",
+  "active",
+  "panel",
+];

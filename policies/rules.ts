@@ -1,6 +1,7 @@
 import type { Action } from "./actions";
 import {
   agencyInvolved,
+  allocatedToThem,
   awaitingTheirAgency,
   emergencyAccessOpen,
   isDraft,
@@ -10,6 +11,7 @@ import {
   ownRecord,
   scopedToTheirAgency,
   sharingCovers,
+  submittedOrOwn,
   withinAgreement,
   type Condition,
 } from "./conditions";
@@ -67,6 +69,18 @@ export const RULES: readonly Rule[] = [
     roles: CASE_WORKERS,
     when: [emergencyAccessOpen],
   },
+  {
+    id: "lead-corrects-young-person",
+    action: "young_person.edit",
+    roles: ["partnership_lead"],
+    when: [],
+  },
+  {
+    id: "involved-and-covered-corrects-young-person",
+    action: "young_person.edit",
+    roles: CASE_WORKERS,
+    when: [agencyInvolved, sharingCovers],
+  },
 
   // Referrals.
   { id: "case-roles-start-referrals", action: "referral.create", roles: CASE_ROLES, when: [] },
@@ -82,12 +96,17 @@ export const RULES: readonly Rule[] = [
     roles: CASE_ROLES,
     when: [ownRecord, isDraft],
   },
-  { id: "lead-views-any-referral", action: "referral.view", roles: ["partnership_lead"], when: [] },
+  {
+    id: "lead-views-any-referral",
+    action: "referral.view",
+    roles: ["partnership_lead"],
+    when: [submittedOrOwn],
+  },
   {
     id: "involved-and-covered-views-referral",
     action: "referral.view",
     roles: CASE_WORKERS,
-    when: [agencyInvolved, sharingCovers],
+    when: [agencyInvolved, sharingCovers, submittedOrOwn],
   },
   {
     id: "emergency-views-referral",
@@ -121,7 +140,19 @@ export const RULES: readonly Rule[] = [
     roles: ["agency_lead"],
     when: [awaitingTheirAgency],
   },
+  {
+    id: "lead-refers-to-panel",
+    action: "referral.refer_to_panel",
+    roles: ["partnership_lead"],
+    when: [],
+  },
   { id: "lead-closes", action: "referral.close", roles: ["partnership_lead"], when: [] },
+  {
+    id: "allocated-practitioner-closes",
+    action: "referral.close",
+    roles: ["practitioner"],
+    when: [allocatedToThem, sharingCovers],
+  },
   {
     id: "involved-agency-lead-closes",
     action: "referral.close",
@@ -149,6 +180,53 @@ export const RULES: readonly Rule[] = [
     action: "note.view_agency_only",
     roles: CASE_ROLES,
     when: [noteInTheirAgency],
+  },
+
+  {
+    id: "author-corrects-note",
+    action: "note.correct",
+    roles: CASE_ROLES,
+    when: [ownRecord],
+  },
+  { id: "lead-adds-actions", action: "case_action.add", roles: ["partnership_lead"], when: [] },
+  {
+    id: "involved-and-covered-adds-actions",
+    action: "case_action.add",
+    roles: CASE_WORKERS,
+    when: [agencyInvolved, sharingCovers],
+  },
+  {
+    id: "lead-updates-actions",
+    action: "case_action.update",
+    roles: ["partnership_lead"],
+    when: [],
+  },
+  {
+    id: "involved-and-covered-updates-actions",
+    action: "case_action.update",
+    roles: CASE_WORKERS,
+    when: [agencyInvolved, sharingCovers],
+  },
+
+  // Caseloads: the lists themselves; each row still passes referral.view's rules.
+  { id: "case-roles-list-own-cases", action: "caseload.view_own", roles: CASE_ROLES, when: [] },
+  {
+    id: "agency-lead-lists-agency-caseload",
+    action: "caseload.view_agency",
+    roles: ["agency_lead"],
+    when: [scopedToTheirAgency],
+  },
+  {
+    id: "lead-lists-any-agency-caseload",
+    action: "caseload.view_agency",
+    roles: ["partnership_lead"],
+    when: [],
+  },
+  {
+    id: "lead-lists-partnership-caseload",
+    action: "caseload.view_partnership",
+    roles: ["partnership_lead"],
+    when: [],
   },
 
   // Sharing.

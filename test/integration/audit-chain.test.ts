@@ -30,7 +30,10 @@ const POOL = {
   statementTimeoutMs: 30_000,
   idleInTransactionTimeoutMs: 30_000,
 };
-const failOnPoolError = (message: string, error: Error) => {
+const failOnPoolError = (message: string, error: Error & { code?: string }) => {
+  // 57P01: the backfill test drops its own database with (force) as it finishes; a pool client
+  // still closing at that moment is told so. Any other error fails the run.
+  if (error.code === "57P01") return;
   throw new Error(`${message}: ${error.message}`);
 };
 
