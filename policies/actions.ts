@@ -17,7 +17,10 @@ export const ACTIONS = {
   "referral.route": { label: "route a referral to agencies", area: "Referrals" },
   "referral.accept": { label: "accept a referral and allocate a practitioner", area: "Referrals" },
   "referral.decline": { label: "decline a referral", area: "Referrals" },
-  "referral.refer_to_panel": { label: "refer a referral to the multi-agency panel", area: "Referrals" },
+  "referral.refer_to_panel": {
+    label: "refer a referral to the multi-agency panel",
+    area: "Referrals",
+  },
   "referral.close": { label: "close a referral with an outcome", area: "Referrals" },
   "referral.escalate": { label: "escalate a referral", area: "Referrals" },
   "note.add": { label: "add a contact or note to a case", area: "Case work" },
@@ -25,7 +28,10 @@ export const ACTIONS = {
   "note.correct": { label: "correct a note (the earlier version is kept)", area: "Case work" },
   "case_action.add": { label: "add an action for an agency", area: "Case work" },
   "case_action.update": { label: "update an action's status", area: "Case work" },
-  "caseload.view_own": { label: "list their own cases and the referrals they made", area: "Caseloads" },
+  "caseload.view_own": {
+    label: "list their own cases and the referrals they made",
+    area: "Caseloads",
+  },
   "caseload.view_agency": { label: "list an agency's whole caseload", area: "Caseloads" },
   "caseload.view_partnership": {
     label: "list every referral in the partnership, and those waiting for screening",

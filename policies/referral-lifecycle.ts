@@ -122,7 +122,10 @@ export function decideTransition(
 ): Decision {
   const step = TRANSITIONS[transition];
   const decision = decide(actor, step.action, facts, rules);
-  if (!decision.allowed) return decision;
+  // A refusal only because the referral is no longer a draft is a lifecycle refusal: say so in
+  // the lifecycle's words, which name the state. Any other refusal stands as it is.
+  const stateOnly = !decision.allowed && decision.rule.endsWith(":is_draft");
+  if (!decision.allowed && !stateOnly) return decision;
   if (!transitionAllowedFrom(transition, facts.state)) {
     return {
       allowed: false,

@@ -3,6 +3,7 @@ import { useLoaderData } from "@remix-run/react";
 import {
   accessMatrix,
   AGENCY_KIND_LABELS,
+  lifecycleTable,
   ROLE_DESCRIPTIONS,
   ROLES,
   SHARING_PURPOSE_LABELS,
@@ -12,13 +13,19 @@ import {
 import { requireActor } from "~/auth/session.server";
 import { serviceCall } from "~/http.server";
 import { getSharingAgreement } from "~/services/sharing-agreement.server";
+import { Table } from "~/ui/table";
 
 export const meta: MetaFunction = () => [{ title: "Who can do what – Crosswalk" }];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const ctx = await requireActor(request, context);
   const agreement = await serviceCall(() => getSharingAgreement(ctx));
-  return { matrix: accessMatrix(), agreement, viewerRole: ctx.actor.role };
+  return {
+    matrix: accessMatrix(),
+    lifecycle: lifecycleTable(),
+    agreement,
+    viewerRole: ctx.actor.role,
+  };
 }
 
 function cellSummary(cell: MatrixCell): string {
@@ -28,7 +35,7 @@ function cellSummary(cell: MatrixCell): string {
 }
 
 export default function AccessMatrix() {
-  const { matrix, agreement, viewerRole } = useLoaderData<typeof loader>();
+  const { matrix, lifecycle, agreement, viewerRole } = useLoaderData<typeof loader>();
   const areas = [...new Set(matrix.map((row) => row.area))];
   return (
     <>
@@ -76,6 +83,48 @@ export default function AccessMatrix() {
           ))}
         </tbody>
       </table>
+
+      <section aria-labelledby="referral-lifecycle" className="govuk-!-margin-bottom-8">
+        <h2 className="govuk-heading-m" id="referral-lifecycle">
+          How a referral moves
+        </h2>
+        <p className="govuk-body">
+          A referral starts as a draft and ends closed, withdrawn or discarded. On the way it takes
+          one step at a time. Each step can only be taken at the stages listed, and only by the
+          roles listed, under the conditions given for each role below. A step that does not fit the
+          stage the referral has reached is refused, with a message saying why.
+        </p>
+        <p className="govuk-body">
+          Once a referral is closed, withdrawn or discarded, no step can be taken from it.
+        </p>
+        <Table
+          caption="The steps a referral can take, where from, where to and who may take them"
+          captionSize="s"
+          columns={[
+            { label: "Step" },
+            { label: "Can be taken when the referral is" },
+            { label: "Leads to" },
+            { label: "Who may take it" },
+          ]}
+          rows={lifecycle.map((step) => ({
+            key: step.transition,
+            cells: [
+              step.label,
+              <ul className="govuk-list" key="from">
+                {step.from.map((state) => (
+                  <li key={state}>{state}</li>
+                ))}
+              </ul>,
+              step.to,
+              <ul className="govuk-list" key="roles">
+                {step.roles.map((role) => (
+                  <li key={role}>{ROLE_DESCRIPTIONS[role].label}</li>
+                ))}
+              </ul>,
+            ],
+          }))}
+        />
+      </section>
 
       {orderRoles(viewerRole).map((role) => (
         <section key={role} aria-labelledby={`role-${role}`} className="govuk-!-margin-bottom-8">

@@ -1,6 +1,16 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../../db/types";
-import { decide, rulesFor, type Action, type Facts } from "../../policies";
+import {
+  decide,
+  decideTransition,
+  rulesFor,
+  TRANSITIONS,
+  type Action,
+  type Decision,
+  type Facts,
+  type ReferralState,
+  type TransitionName,
+} from "../../policies";
 import { record, type AuditEntry } from "./audit.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { AccessRefused } from "./errors";
@@ -29,7 +39,34 @@ export async function authorize(
   facts: Facts,
   options: AuthorizeOptions,
 ): Promise<void> {
-  const decision = decide(ctx.actor, action, facts);
+  await enforce(trx, ctx, action, decide(ctx.actor, action, facts), options);
+}
+
+/**
+ * Authorize a step in a referral's lifecycle: who may take it (its policy action) and whether the
+ * referral's state allows it. A refusal is explained (403) with the reason, and recorded.
+ */
+export function authorizeTransition(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  transition: TransitionName,
+  facts: Facts & { state: ReferralState },
+  audit: Omit<AuditEntry, "action" | "outcome">,
+): Promise<void> {
+  const { action } = TRANSITIONS[transition];
+  return enforce(trx, ctx, action, decideTransition(ctx.actor, transition, facts), {
+    refusal: "explain",
+    audit: { ...audit, details: { ...audit.details, transition } },
+  });
+}
+
+async function enforce(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  action: Action,
+  decision: Decision,
+  options: AuthorizeOptions,
+): Promise<void> {
   if (!decision.allowed) {
     throw new AccessRefused(decision.reason, options.refusal, {
       ...options.audit,

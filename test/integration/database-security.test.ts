@@ -57,12 +57,21 @@ describe("the database roles", () => {
       [
         "agencies",
         "audit_events",
+        "case_action_updates",
+        "case_actions",
+        "case_note_revisions",
+        "case_notes",
         "partnerships",
+        "referral_agencies",
+        "referral_transitions",
+        "referrals",
         "sessions",
         "set_password_links",
         "sharing_agreement_permissions",
         "sharing_agreements",
         "users",
+        "young_people",
+        "young_person_revisions",
       ].sort(),
     );
     for (const table of tables.rows) {

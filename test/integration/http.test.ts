@@ -4,6 +4,7 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import type { ServerBuild } from "@remix-run/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { lifecycleTable, ROLE_DESCRIPTIONS, ROLES } from "../../policies";
 import { createApp } from "../../server/app";
 import { createLogger } from "../../server/logger";
 import { useTestDatabase } from "../support/database";
@@ -202,5 +203,61 @@ describe("logs", () => {
     }
     const entries = logLines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(entries.every((entry) => typeof entry.requestId === "string")).toBe(true);
+  });
+});
+
+/** The text of server-rendered HTML as a reader sees it: tags dropped, entities decoded. */
+function textOf(html: string): string {
+  return html
+    .replace(/<[^>]+>/g, " ")
+    .replace(/&#x27;|&#39;/g, "'")
+    .replace(/&quot;/g, '"')
+    .replace(/&lt;/g, "<")
+    .replace(/&gt;/g, ">")
+    .replace(/&amp;/g, "&")
+    .replace(/\s+/g, " ");
+}
+
+describe("the access matrix page", () => {
+  it("shows how a referral moves: every step, where from, where to and who, generated from the policies", async () => {
+    const { user } = await createWorld(db.owner);
+    const signIn = await post(
+      "/sign-in",
+      new URLSearchParams({ email: user.email, password: TEST_PASSWORD }).toString(),
+      { "Sec-Fetch-Site": "same-origin" },
+    );
+    expect(signIn.status).toBe(302);
+    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const response = await fetch(`${base}/access-matrix`, { headers: { Cookie: cookie } });
+    expect(response.status).toBe(200);
+    const html = await response.text();
+
+    const section =
+      /<section[^>]*aria-labelledby="referral-lifecycle"[^>]*>([\s\S]*?)<\/section>/.exec(
+        html,
+      )?.[1];
+    expect(section, "the lifecycle section").toBeDefined();
+    const lifecycle = section ?? "";
+    expect(lifecycle).toContain('id="referral-lifecycle"');
+    expect(textOf(lifecycle)).toContain("How a referral moves");
+    expect(lifecycle).toMatch(/<caption class="govuk-table__caption[^"]*">[^<]+<\/caption>/);
+    expect(lifecycle.match(/<th scope="col"/g)).toHaveLength(4);
+
+    const table = lifecycleTable();
+    const rows = [...lifecycle.matchAll(/<tr class="govuk-table__row">([\s\S]*?)<\/tr>/g)]
+      .map((match) => match[1] ?? "")
+      .filter((row) => row.includes('scope="row"'));
+    expect(rows).toHaveLength(table.length);
+    table.forEach((step, index) => {
+      const row = textOf(rows[index] ?? "");
+      expect(row, step.transition).toContain(step.label);
+      expect(row, step.transition).toContain(step.to);
+      for (const state of step.from) expect(row, `${step.transition} from`).toContain(state);
+      for (const role of ROLES) {
+        const label = ROLE_DESCRIPTIONS[role].label;
+        if (step.roles.includes(role)) expect(row, `${step.transition} by`).toContain(label);
+        else expect(row, `${step.transition} by`).not.toContain(label);
+      }
+    });
   });
 });

@@ -1,0 +1,441 @@
+import type { Transaction } from "kysely";
+import type { Database } from "../../db/types";
+import {
+  decide,
+  OPEN_STATES,
+  type CaseActionStatus,
+  type NoteKind,
+  type NoteVisibility,
+} from "../../policies";
+import { record } from "./audit.server";
+import { authorize } from "./authorize.server";
+import { inActorTransaction, type ServiceContext } from "./context.server";
+import { ConflictError, InvalidInput, RecordNotFound } from "./errors";
+import {
+  involvedAgencyIds,
+  loadVisibleReferral,
+  referralFacts,
+  type LoadedReferral,
+} from "./referral-access.server";
+
+export interface NoteInput {
+  kind: NoteKind;
+  visibility: NoteVisibility;
+  /** ISO date the contact happened, or the note is about. */
+  occurredOn: string;
+  body: string;
+}
+
+export interface ActionInput {
+  description: string;
+  assignedAgencyId: string;
+  /** ISO date. */
+  dueOn: string;
+}
+
+/** A note as the timeline shows it, with the versions a correction replaced. */
+export interface NoteView {
+  id: string;
+  kind: NoteKind;
+  visibility: NoteVisibility;
+  occurredOn: string;
+  body: string;
+  authorName: string;
+  agencyName: string;
+  writtenAt: string;
+  version: number;
+  mayCorrect: boolean;
+  earlierVersions: {
+    version: number;
+    body: string;
+    reason: string;
+    revisedAt: string;
+    revisedBy: string;
+  }[];
+}
+
+export interface ActionView {
+  id: string;
+  description: string;
+  assignedAgencyName: string;
+  dueOn: string;
+  status: CaseActionStatus;
+  overdue: boolean;
+  version: number;
+  history: {
+    from: CaseActionStatus;
+    to: CaseActionStatus;
+    note: string | null;
+    by: string;
+    at: string;
+  }[];
+}
+
+function requireOpen(loaded: LoadedReferral, what: string): void {
+  if (!OPEN_STATES.includes(loaded.referral.state)) {
+    throw new ConflictError(`This referral is no longer open, so ${what} can no longer be added.`);
+  }
+}
+
+/** A case's notes (agency-only notes only within their agency) and actions. */
+export async function caseWorkOf(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  loaded: LoadedReferral,
+  today: string,
+): Promise<{ notes: NoteView[]; actions: ActionView[] }> {
+  const referralId = loaded.referral.id;
+  const facts = referralFacts(ctx, loaded);
+  const [notes, revisions, actions, updates, agencies, people] = await Promise.all([
+    trx
+      .selectFrom("case_notes")
+      .selectAll()
+      .where("referral_id", "=", referralId)
+      .orderBy("occurred_on", "desc")
+      .orderBy("created_at", "desc")
+      .execute(),
+    trx
+      .selectFrom("case_note_revisions")
+      .innerJoin("case_notes", "case_notes.id", "case_note_revisions.note_id")
+      .selectAll("case_note_revisions")
+      .where("case_notes.referral_id", "=", referralId)
+      .orderBy("case_note_revisions.version")
+      .execute(),
+    trx
+      .selectFrom("case_actions")
+      .selectAll()
+      .where("referral_id", "=", referralId)
+      .orderBy("due_on")
+      .execute(),
+    trx
+      .selectFrom("case_action_updates")
+      .innerJoin("case_actions", "case_actions.id", "case_action_updates.action_id")
+      .selectAll("case_action_updates")
+      .where("case_actions.referral_id", "=", referralId)
+      .orderBy("case_action_updates.updated_at")
+      .execute(),
+    trx.selectFrom("agencies").select(["id", "name"]).execute(),
+    trx.selectFrom("users").select(["id", "display_name"]).execute(),
+  ]);
+  const agencyName = (id: string) => agencies.find((agency) => agency.id === id)?.name ?? "";
+  const personName = (id: string) => people.find((person) => person.id === id)?.display_name ?? "";
+  const readable = notes.filter(
+    (note) =>
+      note.visibility === "shared" ||
+      decide(ctx.actor, "note.view_agency_only", { ...facts, noteAgencyId: note.agency_id })
+        .allowed,
+  );
+  const open = OPEN_STATES.includes(loaded.referral.state);
+  return {
+    notes: readable.map((note) => ({
+      id: note.id,
+      kind: note.kind,
+      visibility: note.visibility,
+      occurredOn: note.occurred_on,
+      body: note.body,
+      authorName: personName(note.author_user_id),
+      agencyName: agencyName(note.agency_id),
+      writtenAt: note.created_at.toISOString(),
+      version: note.version,
+      mayCorrect:
+        open &&
+        decide(ctx.actor, "note.correct", { ...facts, createdByUserId: note.author_user_id })
+          .allowed,
+      earlierVersions: revisions
+        .filter((revision) => revision.note_id === note.id)
+        .map((revision) => ({
+          version: revision.version,
+          body: revision.body,
+          reason: revision.reason,
+          revisedAt: revision.revised_at.toISOString(),
+          revisedBy: personName(revision.revised_by),
+        })),
+    })),
+    actions: actions.map((action) => ({
+      id: action.id,
+      description: action.description,
+      assignedAgencyName: agencyName(action.assigned_agency_id),
+      dueOn: action.due_on,
+      status: action.status,
+      overdue: action.status === "open" && action.due_on < today,
+      version: action.version,
+      history: updates
+        .filter((update) => update.action_id === action.id)
+        .map((update) => ({
+          from: update.from_status,
+          to: update.to_status,
+          note: update.note,
+          by: personName(update.updated_by),
+          at: update.updated_at.toISOString(),
+        })),
+    })),
+  };
+}
+
+/** Add a contact or note to an open case. `agency_only` notes stay within the writer's agency. */
+export function addNote(
+  ctx: ServiceContext,
+  referralId: string,
+  input: NoteInput,
+): Promise<{ id: string }> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
+    await authorize(trx, ctx, "note.add", referralFacts(ctx, loaded), { refusal: "explain" });
+    requireOpen(loaded, "notes");
+    const { id } = await trx
+      .insertInto("case_notes")
+      .values({
+        partnership_id: loaded.referral.partnership_id,
+        referral_id: referralId,
+        agency_id: ctx.actor.agencyId,
+        author_user_id: ctx.actor.userId,
+        kind: input.kind,
+        visibility: input.visibility,
+        occurred_on: input.occurredOn,
+        body: input.body,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "note.add",
+      outcome: "allowed",
+      recordType: "case_note",
+      recordId: id,
+      youngPersonId: loaded.referral.young_person_id ?? undefined,
+      details: { referralId, kind: input.kind, visibility: input.visibility },
+    });
+    return { id };
+  });
+}
+
+/** A note its writer may correct, for the correction page. */
+export function getNoteForCorrection(
+  ctx: ServiceContext,
+  referralId: string,
+  noteId: string,
+): Promise<NoteInput & { version: number }> {
+  return inActorTransaction(ctx, async (trx) => {
+    const { note } = await loadNoteToCorrect(trx, ctx, referralId, noteId);
+    return {
+      kind: note.kind,
+      visibility: note.visibility,
+      occurredOn: note.occurred_on,
+      body: note.body,
+      version: note.version,
+    };
+  });
+}
+
+async function loadNoteToCorrect(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  referralId: string,
+  noteId: string,
+) {
+  const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
+  const note = await trx
+    .selectFrom("case_notes")
+    .selectAll()
+    .where("id", "=", noteId)
+    .where("referral_id", "=", referralId)
+    .forUpdate()
+    .executeTakeFirst();
+  if (!note) throw new RecordNotFound("note");
+  const facts = referralFacts(ctx, loaded);
+  if (note.visibility === "agency_only") {
+    await authorize(
+      trx,
+      ctx,
+      "note.view_agency_only",
+      { ...facts, noteAgencyId: note.agency_id },
+      { refusal: "hide", audit: { recordType: "case_note", recordId: note.id } },
+    );
+  }
+  await authorize(
+    trx,
+    ctx,
+    "note.correct",
+    { ...facts, createdByUserId: note.author_user_id },
+    { refusal: "explain", audit: { recordType: "case_note", recordId: note.id } },
+  );
+  requireOpen(loaded, "corrections");
+  return { loaded, note };
+}
+
+/**
+ * Correct a note: the version it replaces is kept, with the reason for the correction. Nothing is
+ * ever deleted; a correction made on an older version than the current one is refused.
+ */
+export function correctNote(
+  ctx: ServiceContext,
+  referralId: string,
+  noteId: string,
+  input: NoteInput & { reason: string; version: number },
+): Promise<void> {
+  return inActorTransaction(ctx, async (trx) => {
+    const { loaded, note } = await loadNoteToCorrect(trx, ctx, referralId, noteId);
+    if (note.version !== input.version) {
+      throw new ConflictError(
+        "This note changed since you opened it. Open it again, then correct it.",
+      );
+    }
+    await trx
+      .insertInto("case_note_revisions")
+      .values({
+        partnership_id: note.partnership_id,
+        note_id: note.id,
+        version: note.version,
+        kind: note.kind,
+        visibility: note.visibility,
+        occurred_on: note.occurred_on,
+        body: note.body,
+        reason: input.reason,
+        revised_by: ctx.actor.userId,
+      })
+      .execute();
+    await trx
+      .updateTable("case_notes")
+      .set({
+        kind: input.kind,
+        visibility: input.visibility,
+        occurred_on: input.occurredOn,
+        body: input.body,
+        version: note.version + 1,
+        updated_at: new Date(),
+      })
+      .where("id", "=", note.id)
+      .execute();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "note.correct",
+      outcome: "allowed",
+      recordType: "case_note",
+      recordId: note.id,
+      youngPersonId: loaded.referral.young_person_id ?? undefined,
+      details: { referralId, version: note.version + 1 },
+    });
+  });
+}
+
+/** Agencies an action can be assigned to: those involved in the case. */
+export function assignableAgencies(
+  ctx: ServiceContext,
+  referralId: string,
+): Promise<{ id: string; name: string }[]> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
+    await authorize(trx, ctx, "case_action.add", referralFacts(ctx, loaded), {
+      refusal: "explain",
+    });
+    return agenciesInvolved(trx, loaded);
+  });
+}
+
+async function agenciesInvolved(trx: Transaction<Database>, loaded: LoadedReferral) {
+  const ids = involvedAgencyIds(loaded.agencies);
+  if (ids.length === 0) return [];
+  return trx
+    .selectFrom("agencies")
+    .select(["id", "name"])
+    .where("id", "in", ids)
+    .orderBy("name")
+    .execute();
+}
+
+/** Add an action for an agency involved in an open case, with a due date. */
+export function addAction(
+  ctx: ServiceContext,
+  referralId: string,
+  input: ActionInput,
+): Promise<{ id: string }> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
+    await authorize(trx, ctx, "case_action.add", referralFacts(ctx, loaded), {
+      refusal: "explain",
+    });
+    requireOpen(loaded, "actions");
+    const involved = await agenciesInvolved(trx, loaded);
+    if (!involved.some((agency) => agency.id === input.assignedAgencyId)) {
+      throw new InvalidInput([
+        { field: "assignedAgencyId", message: "Select an agency involved in this case" },
+      ]);
+    }
+    const { id } = await trx
+      .insertInto("case_actions")
+      .values({
+        partnership_id: loaded.referral.partnership_id,
+        referral_id: referralId,
+        description: input.description,
+        assigned_agency_id: input.assignedAgencyId,
+        due_on: input.dueOn,
+        created_by: ctx.actor.userId,
+      })
+      .returning("id")
+      .executeTakeFirstOrThrow();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "case_action.add",
+      outcome: "allowed",
+      recordType: "case_action",
+      recordId: id,
+      youngPersonId: loaded.referral.young_person_id ?? undefined,
+      details: { referralId, assignedAgencyId: input.assignedAgencyId, dueOn: input.dueOn },
+    });
+    return { id };
+  });
+}
+
+/** Mark an action done or cancelled (or open again), keeping each change in its history. */
+export function updateActionStatus(
+  ctx: ServiceContext,
+  referralId: string,
+  actionId: string,
+  input: { status: CaseActionStatus; note: string | null; version: number },
+): Promise<void> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
+    await authorize(trx, ctx, "case_action.update", referralFacts(ctx, loaded), {
+      refusal: "explain",
+    });
+    requireOpen(loaded, "action updates");
+    const action = await trx
+      .selectFrom("case_actions")
+      .selectAll()
+      .where("id", "=", actionId)
+      .where("referral_id", "=", referralId)
+      .forUpdate()
+      .executeTakeFirst();
+    if (!action) throw new RecordNotFound("case action");
+    if (action.version !== input.version) {
+      throw new ConflictError("This action changed since you opened it. Open the case again.");
+    }
+    if (action.status === input.status) return;
+    await trx
+      .insertInto("case_action_updates")
+      .values({
+        partnership_id: action.partnership_id,
+        action_id: action.id,
+        from_status: action.status,
+        to_status: input.status,
+        note: input.note,
+        updated_by: ctx.actor.userId,
+      })
+      .execute();
+    await trx
+      .updateTable("case_actions")
+      .set({
+        status: input.status,
+        completed_at: input.status === "done" ? new Date() : null,
+        version: action.version + 1,
+        updated_at: new Date(),
+      })
+      .where("id", "=", action.id)
+      .execute();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "case_action.update",
+      outcome: "allowed",
+      recordType: "case_action",
+      recordId: action.id,
+      youngPersonId: loaded.referral.young_person_id ?? undefined,
+      details: { referralId, from: action.status, to: input.status },
+    });
+  });
+}

@@ -1,0 +1,223 @@
+import { sql, type SqlBool, type Expression } from "kysely";
+import {
+  decide,
+  REFERRAL_STATE_LABELS,
+  type Action,
+  type Outcome,
+  type RagRating,
+  type ReferralState,
+  type Theme,
+} from "../../policies";
+import { record } from "./audit.server";
+import { authorize } from "./authorize.server";
+import { inActorTransaction, type ServiceContext } from "./context.server";
+import { referralReference } from "./referral-access.server";
+import { sharingStateFor } from "./sharing-state.server";
+
+/** The lists of referrals people work from. */
+export const CASELOADS = {
+  mine: { title: "My cases", action: "caseload.view_own" },
+  referred: { title: "Referrals I made", action: "caseload.view_own" },
+  agency: { title: "My agency's cases", action: "caseload.view_agency" },
+  screening: { title: "Waiting for screening", action: "caseload.view_partnership" },
+  all: { title: "All referrals", action: "caseload.view_partnership" },
+} as const satisfies Record<string, { title: string; action: Action }>;
+
+export type Caseload = keyof typeof CASELOADS;
+
+export const CASELOAD_SORTS = ["due", "newest", "oldest", "name"] as const;
+export type CaseloadSort = (typeof CASELOAD_SORTS)[number];
+
+export interface CaseloadFilters {
+  state?: ReferralState;
+  rag?: RagRating;
+  theme?: Theme;
+  /** Only referrals this agency is involved in. */
+  agencyId?: string;
+  overdue?: boolean;
+  sort: CaseloadSort;
+  page: number;
+}
+
+export interface CaseloadRow {
+  id: string;
+  reference: string;
+  youngPersonName: string;
+  state: ReferralState;
+  stateLabel: string;
+  rag: RagRating | null;
+  themes: Theme[];
+  referrerAgencyName: string;
+  receivingAgencyNames: string[];
+  submittedAt: string | null;
+  dueAt: string | null;
+  overdue: boolean;
+  outcome: Outcome | null;
+}
+
+export interface CaseloadPage {
+  caseload: Caseload;
+  rows: CaseloadRow[];
+  total: number;
+  page: number;
+  pageCount: number;
+}
+
+export const PAGE_SIZE = 25;
+
+/** The caseloads this person may open, in the order the page shows them as tabs. */
+export function caseloadsFor(ctx: ServiceContext): Caseload[] {
+  return (Object.keys(CASELOADS) as Caseload[]).filter((caseload) => {
+    const { action } = CASELOADS[caseload];
+    const facts = { partnershipId: ctx.actor.partnershipId, scopeAgencyId: ctx.actor.agencyId };
+    if (caseload === "mine" && ctx.actor.role === "partnership_lead") return false;
+    return decide(ctx.actor, action, facts).allowed;
+  });
+}
+
+/**
+ * One caseload page: filtered, sorted, 25 rows a page. Every row still passes the referral.view
+ * rules for this person; the listing is recorded with the filters and the referrals it showed.
+ */
+export function listCaseload(
+  ctx: ServiceContext,
+  caseload: Caseload,
+  filters: CaseloadFilters,
+): Promise<CaseloadPage> {
+  return inActorTransaction(ctx, async (trx) => {
+    const { action } = CASELOADS[caseload];
+    await authorize(
+      trx,
+      ctx,
+      action,
+      { partnershipId: ctx.actor.partnershipId, scopeAgencyId: ctx.actor.agencyId },
+      { refusal: "explain" },
+    );
+    const me = ctx.actor.userId;
+    const myAgency = ctx.actor.agencyId;
+    const due = sql<Date | null>`case when r.state = 'submitted' then r.screening_due_at else (
+      select min(ra.response_due_at) from referral_agencies ra
+      where ra.referral_id = r.id and ra.status = 'awaiting') end`;
+
+    let query = trx
+      .selectFrom("referrals as r")
+      .innerJoin("young_people as yp", "yp.id", "r.young_person_id")
+      .where("r.state", "not in", ["draft", "discarded"]);
+    const involves = (agencyId: string): Expression<SqlBool> =>
+      sql<SqlBool>`exists (select 1 from referral_agencies ra where ra.referral_id = r.id
+        and ra.agency_id = ${agencyId} and ra.status is distinct from 'declined')`;
+    switch (caseload) {
+      case "mine":
+        query = query.where(
+          sql<SqlBool>`exists (select 1 from referral_agencies ra where ra.referral_id = r.id
+            and ra.status = 'accepted' and ra.allocated_user_id = ${me})`,
+        );
+        break;
+      case "referred":
+        query = query.where("r.referrer_user_id", "=", me);
+        break;
+      case "agency":
+        query = query.where(involves(myAgency));
+        break;
+      case "screening":
+        query = query.where("r.state", "=", "submitted");
+        break;
+      case "all":
+        break;
+    }
+    if (filters.state) query = query.where("r.state", "=", filters.state);
+    if (filters.rag) query = query.where("r.rag", "=", filters.rag);
+    if (filters.theme) query = query.where(sql<SqlBool>`${filters.theme} = any(r.themes)`);
+    if (filters.agencyId) query = query.where(involves(filters.agencyId));
+    if (filters.overdue) query = query.where(sql<SqlBool>`${due} < now()`);
+
+    const { total } = await query
+      .select((eb) => eb.fn.countAll<string>().as("total"))
+      .executeTakeFirstOrThrow();
+    const pageCount = Math.max(1, Math.ceil(Number(total) / PAGE_SIZE));
+    const page = Math.min(Math.max(1, filters.page), pageCount);
+
+    const ordered = {
+      due: sql`${due} asc nulls last, r.submitted_at asc`,
+      newest: sql`r.submitted_at desc`,
+      oldest: sql`r.submitted_at asc`,
+      name: sql`yp.family_name asc, yp.given_name asc`,
+    }[filters.sort];
+    const rows = await query
+      .select([
+        "r.id",
+        "r.state",
+        "r.rag",
+        "r.themes",
+        "r.submitted_at",
+        "r.outcome",
+        "r.partnership_id",
+        "r.referrer_user_id",
+        sql<string>`yp.given_name || ' ' || yp.family_name`.as("young_person_name"),
+        due.as("due_at"),
+        sql<string>`(select name from agencies a where a.id = r.referrer_agency_id)`.as(
+          "referrer_agency_name",
+        ),
+        sql<{ agency_id: string; name: string; status: string }[]>`coalesce((
+          select json_agg(json_build_object('agency_id', ra.agency_id, 'name', a.name, 'status', ra.status)
+            order by a.name)
+          from referral_agencies ra join agencies a on a.id = ra.agency_id
+          where ra.referral_id = r.id), '[]')`.as("agencies"),
+      ])
+      .orderBy(ordered)
+      .orderBy("r.id")
+      .limit(PAGE_SIZE)
+      .offset((page - 1) * PAGE_SIZE)
+      .execute();
+
+    const now = new Date();
+    const visible = rows.filter((row) => {
+      const involved = row.agencies
+        .filter((agency) => agency.status !== "declined")
+        .map((agency) => agency.agency_id);
+      return decide(ctx.actor, "referral.view", {
+        partnershipId: row.partnership_id,
+        involvedAgencyIds: involved,
+        createdByUserId: row.referrer_user_id,
+        state: row.state,
+        sharing: sharingStateFor(ctx.actor.agencyId, involved),
+        emergencyAccess: false,
+      }).allowed;
+    });
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action,
+      outcome: "allowed",
+      recordType: "referral",
+      details: {
+        caseload,
+        filters: { ...filters },
+        total: Number(total),
+        shown: visible.map((row) => row.id),
+        withheld: rows.length - visible.length,
+      },
+    });
+    return {
+      caseload,
+      total: Number(total),
+      page,
+      pageCount,
+      rows: visible.map((row) => ({
+        id: row.id,
+        reference: referralReference(row.id),
+        youngPersonName: row.young_person_name,
+        state: row.state,
+        stateLabel: REFERRAL_STATE_LABELS[row.state],
+        rag: row.rag,
+        themes: row.themes,
+        referrerAgencyName: row.referrer_agency_name,
+        receivingAgencyNames: row.agencies
+          .filter((agency) => agency.status !== null && agency.status !== "declined")
+          .map((agency) => agency.name),
+        submittedAt: row.submitted_at?.toISOString() ?? null,
+        dueAt: row.due_at ? new Date(row.due_at).toISOString() : null,
+        overdue: row.due_at ? new Date(row.due_at) < now : false,
+        outcome: row.outcome,
+      })),
+    };
+  });
+}

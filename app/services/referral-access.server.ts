@@ -1,0 +1,107 @@
+import type { Selectable, Transaction } from "kysely";
+import type { Database, ReferralAgenciesTable, ReferralsTable } from "../../db/types";
+import type { Facts, ReferralState } from "../../policies";
+import { authorize } from "./authorize.server";
+import type { ServiceContext } from "./context.server";
+import { ConflictError, RecordNotFound } from "./errors";
+import { sharingStateFor } from "./sharing-state.server";
+
+export type ReferralRow = Selectable<ReferralsTable>;
+export type ReferralAgencyRow = Selectable<ReferralAgenciesTable>;
+
+/** A referral and the agencies involved in it, as loaded for one decision. */
+export interface LoadedReferral {
+  referral: ReferralRow;
+  agencies: ReferralAgencyRow[];
+}
+
+/**
+ * Load a referral and its agencies. `forUpdate` locks the referral's row until the transaction
+ * ends, so a change decides on facts no one else can change meanwhile.
+ */
+export async function loadReferral(
+  trx: Transaction<Database>,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<LoadedReferral> {
+  const query = trx.selectFrom("referrals").selectAll().where("id", "=", id);
+  const referral = await (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+  if (!referral) throw new RecordNotFound("referral");
+  const agencies = await trx
+    .selectFrom("referral_agencies")
+    .selectAll()
+    .where("referral_id", "=", id)
+    .execute();
+  return { referral, agencies };
+}
+
+/** Agencies involved in a referral: the referrer's, and every receiving agency that has not declined. */
+export function involvedAgencyIds(agencies: readonly ReferralAgencyRow[]): string[] {
+  return agencies
+    .filter((agency) => agency.status !== "declined")
+    .map((agency) => agency.agency_id);
+}
+
+/** The facts the policies decide on for this referral and the asking person. */
+export function referralFacts(
+  ctx: ServiceContext,
+  { referral, agencies }: LoadedReferral,
+): Facts & { state: ReferralState } {
+  const involved = involvedAgencyIds(agencies);
+  return {
+    partnershipId: referral.partnership_id,
+    involvedAgencyIds: involved,
+    awaitingAgencyIds: agencies
+      .filter((agency) => agency.status === "awaiting")
+      .map((agency) => agency.agency_id),
+    allocatedUserIds: agencies
+      .filter((agency) => agency.status === "accepted" && agency.allocated_user_id)
+      .map((agency) => agency.allocated_user_id as string),
+    createdByUserId: referral.referrer_user_id,
+    state: referral.state,
+    sharing: sharingStateFor(ctx.actor.agencyId, involved),
+    emergencyAccess: false,
+  };
+}
+
+/** What the access log names for a referral. */
+export function referralAuditRecord(referral: ReferralRow) {
+  return {
+    recordType: "referral",
+    recordId: referral.id,
+    youngPersonId: referral.young_person_id ?? undefined,
+  };
+}
+
+/**
+ * Load a referral the actor may see, or fail exactly as if it did not exist (404, with the refusal
+ * recorded). `recordView` records the allowed read too (every read of case data is recorded).
+ */
+export async function loadVisibleReferral(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  id: string,
+  options: { recordView: boolean; forUpdate?: boolean },
+): Promise<LoadedReferral> {
+  const loaded = await loadReferral(trx, id, { forUpdate: options.forUpdate });
+  await authorize(trx, ctx, "referral.view", referralFacts(ctx, loaded), {
+    refusal: "hide",
+    recordAllowed: options.recordView,
+    audit: referralAuditRecord(loaded.referral),
+  });
+  return loaded;
+}
+
+/** Refuse a change made on a version of the referral other than the one in the database. */
+export function assertVersion(referral: ReferralRow, expected: number): void {
+  if (referral.version !== expected) {
+    throw new ConflictError(
+      "This referral changed since you opened it. Open it again to see what changed, then try again.",
+    );
+  }
+}
+
+/** A short reference a person can read out on the phone, derived from the referral's id. */
+export function referralReference(id: string): string {
+  return `CW-${id.slice(0, 4)}-${id.slice(4, 8)}`.toUpperCase();
+}

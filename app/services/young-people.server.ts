@@ -1,0 +1,412 @@
+import { sql, type Transaction } from "kysely";
+import type { Database, YoungPeopleTable } from "../../db/types";
+import { decide, type Facts, type Gender } from "../../policies";
+import { record } from "./audit.server";
+import { authorize, authorizeInPartnership } from "./authorize.server";
+import { inActorTransaction, type ServiceContext } from "./context.server";
+import { ConflictError, RecordNotFound } from "./errors";
+import { sharingStateFor } from "./sharing-state.server";
+
+/** What a person types to look for a young person before recording a new one. */
+export interface YoungPersonSearch {
+  givenName: string;
+  familyName: string;
+  /** ISO date, when known. */
+  dateOfBirth: string | null;
+  postcodeDistrict: string | null;
+}
+
+/** The details of a young person DOMAIN.md section 2 lists. */
+export interface YoungPersonDetails {
+  givenName: string;
+  familyName: string;
+  knownAs: string | null;
+  dateOfBirth: string | null;
+  gender: Gender | null;
+  postcodeDistrict: string | null;
+  school: string | null;
+  nhsNumber: string | null;
+  uniquePupilNumber: string | null;
+  policeReference: string | null;
+}
+
+export interface YoungPersonView extends YoungPersonDetails {
+  id: string;
+  version: number;
+  createdAt: string;
+}
+
+/** A possible match: in full for someone who may see the record, otherwise only who knows them. */
+export type Candidate =
+  | {
+      kind: "visible";
+      id: string;
+      givenName: string;
+      familyName: string;
+      knownAs: string | null;
+      dateOfBirth: string | null;
+      postcodeDistrict: string | null;
+      school: string | null;
+      matchedOn: string[];
+    }
+  | { kind: "known"; knownToAgencies: string[] };
+
+/** Agencies that know a young person: who recorded them, and every agency involved in a referral. */
+async function involvementOf(
+  trx: Transaction<Database>,
+  youngPersonIds: readonly string[],
+): Promise<Map<string, { id: string; name: string }[]>> {
+  const result = new Map<string, { id: string; name: string }[]>();
+  if (youngPersonIds.length === 0) return result;
+  const rows = await sql<{ young_person_id: string; agency_id: string; agency_name: string }>`
+    select distinct known.young_person_id, agencies.id as agency_id, agencies.name as agency_name
+    from (
+      select id as young_person_id, created_by_agency_id as agency_id
+      from young_people where id = any(${youngPersonIds}::uuid[])
+      union
+      select referrals.young_person_id, referral_agencies.agency_id
+      from referrals join referral_agencies on referral_agencies.referral_id = referrals.id
+      where referrals.young_person_id = any(${youngPersonIds}::uuid[])
+        and referrals.state not in ('draft', 'discarded')
+        and referral_agencies.status is distinct from 'declined'
+    ) known
+    join agencies on agencies.id = known.agency_id
+    order by agencies.name
+  `.execute(trx);
+  for (const row of rows.rows) {
+    const agencies = result.get(row.young_person_id) ?? [];
+    agencies.push({ id: row.agency_id, name: row.agency_name });
+    result.set(row.young_person_id, agencies);
+  }
+  return result;
+}
+
+/** The facts the policies need about a young person, for the asking agency. */
+export function youngPersonFacts(
+  ctx: ServiceContext,
+  partnershipId: string,
+  involvedAgencyIds: readonly string[],
+): Facts {
+  return {
+    partnershipId,
+    involvedAgencyIds,
+    sharing: sharingStateFor(ctx.actor.agencyId, involvedAgencyIds),
+    emergencyAccess: false,
+  };
+}
+
+interface MatchRow {
+  id: string;
+  partnership_id: string;
+  given_name: string;
+  family_name: string;
+  known_as: string | null;
+  date_of_birth: string | null;
+  postcode_district: string | null;
+  school: string | null;
+  name_score: number;
+  same_birth_date: boolean;
+  same_district: boolean;
+}
+
+/**
+ * Likely matches for a young person about to be recorded: similar names (trigram similarity in
+ * either order, so transposed names match; sound-alike family names by double metaphone; a
+ * nickname that begins the given name or equals "known as"), the same date of birth (or with day
+ * and month swapped), and the same postcode district. Best first, at most ten.
+ */
+async function findMatches(
+  trx: Transaction<Database>,
+  search: YoungPersonSearch,
+): Promise<MatchRow[]> {
+  const given = search.givenName.trim().toLowerCase();
+  const family = search.familyName.trim().toLowerCase();
+  const full = `${given} ${family}`;
+  const dob = search.dateOfBirth;
+  const swapped = dob ? `${dob.slice(0, 4)}-${dob.slice(8, 10)}-${dob.slice(5, 7)}` : null;
+  const validSwapped = swapped && !Number.isNaN(Date.parse(swapped)) ? swapped : null;
+  const district = search.postcodeDistrict;
+  const rows = await sql<MatchRow>`
+    with scored as (
+      select yp.*,
+        greatest(
+          similarity(lower(yp.given_name || ' ' || yp.family_name), ${full}),
+          similarity(lower(yp.family_name || ' ' || yp.given_name), ${full}),
+          case when dmetaphone(yp.family_name) = dmetaphone(${family})
+                and (dmetaphone(yp.given_name) = dmetaphone(${given})
+                     or lower(yp.given_name) like ${given} || '%'
+                     or lower(coalesce(yp.known_as, '')) = ${given})
+               then 0.9
+               when levenshtein(lower(yp.family_name), ${family}) <= 2
+                and (lower(yp.given_name) like left(${given}, 2) || '%'
+                     or lower(coalesce(yp.known_as, '')) = ${given})
+               then 0.7
+               when dmetaphone(yp.family_name) = dmetaphone(${family}) then 0.5
+               else 0 end
+        )::float8 as name_score,
+        coalesce(yp.date_of_birth = ${dob}::date
+                 or yp.date_of_birth = ${validSwapped}::date, false) as same_birth_date,
+        coalesce(yp.postcode_district = ${district}, false) as same_district
+      from young_people yp
+    )
+    select id, partnership_id, given_name, family_name, known_as, date_of_birth, postcode_district,
+      school, name_score, same_birth_date, same_district
+    from scored
+    where name_score >= 0.45
+       or (name_score >= 0.25 and (same_birth_date or same_district))
+       or (same_birth_date and same_district)
+    order by name_score + (case when same_birth_date then 0.5 else 0 end)
+             + (case when same_district then 0.2 else 0 end) desc, family_name, given_name
+    limit 10
+  `.execute(trx);
+  return rows.rows;
+}
+
+/**
+ * The duplicate check ("search and signpost"): likely matches for a young person, each shown in
+ * full to someone who may see that record and otherwise only as "known to the partnership" with the
+ * agencies involved. The search is recorded with what was looked for and which records came back.
+ */
+export function searchYoungPeople(
+  ctx: ServiceContext,
+  search: YoungPersonSearch,
+): Promise<Candidate[]> {
+  return inActorTransaction(ctx, (trx) => searchWithin(trx, ctx, search));
+}
+
+async function searchWithin(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  search: YoungPersonSearch,
+): Promise<Candidate[]> {
+  await authorizeInPartnership(trx, ctx, "young_person.search");
+  const matches = await findMatches(trx, search);
+  const involvement = await involvementOf(
+    trx,
+    matches.map((match) => match.id),
+  );
+  const candidates: Candidate[] = [];
+  const shown: string[] = [];
+  const signposted: string[] = [];
+  for (const match of matches) {
+    const agencies = involvement.get(match.id) ?? [];
+    const facts = youngPersonFacts(
+      ctx,
+      match.partnership_id,
+      agencies.map((agency) => agency.id),
+    );
+    if (decide(ctx.actor, "young_person.view", facts).allowed) {
+      shown.push(match.id);
+      candidates.push({
+        kind: "visible",
+        id: match.id,
+        givenName: match.given_name,
+        familyName: match.family_name,
+        knownAs: match.known_as,
+        dateOfBirth: match.date_of_birth,
+        postcodeDistrict: match.postcode_district,
+        school: match.school,
+        matchedOn: [
+          match.name_score >= 0.25 ? "similar name" : null,
+          match.same_birth_date ? "same date of birth" : null,
+          match.same_district ? "same postcode district" : null,
+        ].filter((reason): reason is string => reason !== null),
+      });
+    } else {
+      signposted.push(match.id);
+      candidates.push({ kind: "known", knownToAgencies: agencies.map((agency) => agency.name) });
+    }
+  }
+  await record(trx, { actor: ctx.actor }, ctx, {
+    action: "young_person.search",
+    outcome: "allowed",
+    recordType: "young_person",
+    details: {
+      lookedFor: {
+        givenName: search.givenName,
+        familyName: search.familyName,
+        dateOfBirth: search.dateOfBirth,
+        postcodeDistrict: search.postcodeDistrict,
+      },
+      shown,
+      signposted,
+    },
+  });
+  return candidates;
+}
+
+function toRow(details: YoungPersonDetails) {
+  return {
+    given_name: details.givenName,
+    family_name: details.familyName,
+    known_as: details.knownAs,
+    date_of_birth: details.dateOfBirth,
+    gender: details.gender,
+    postcode_district: details.postcodeDistrict,
+    school: details.school,
+    nhs_number: details.nhsNumber,
+    unique_pupil_number: details.uniquePupilNumber,
+    police_reference: details.policeReference,
+  } satisfies Partial<Record<keyof YoungPeopleTable, unknown>>;
+}
+
+type YoungPersonRow = Awaited<ReturnType<typeof loadYoungPerson>>;
+
+function loadYoungPerson(trx: Transaction<Database>, id: string, forUpdate = false) {
+  const query = trx.selectFrom("young_people").selectAll().where("id", "=", id);
+  return (forUpdate ? query.forUpdate() : query).executeTakeFirst();
+}
+
+function toView(row: NonNullable<YoungPersonRow>): YoungPersonView {
+  return {
+    id: row.id,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    givenName: row.given_name,
+    familyName: row.family_name,
+    knownAs: row.known_as,
+    dateOfBirth: row.date_of_birth,
+    gender: row.gender,
+    postcodeDistrict: row.postcode_district,
+    school: row.school,
+    nhsNumber: row.nhs_number,
+    uniquePupilNumber: row.unique_pupil_number,
+    policeReference: row.police_reference,
+  };
+}
+
+/**
+ * Record a new young person, after the duplicate check: unless the person has seen the possible
+ * matches and said this is someone else, any match is returned instead and nothing is created.
+ */
+export function createYoungPerson(
+  ctx: ServiceContext,
+  details: YoungPersonDetails,
+  options: { confirmedNotAMatch: boolean },
+): Promise<{ created: string } | { candidates: Candidate[] }> {
+  return inActorTransaction(ctx, (trx) => createYoungPersonWithin(trx, ctx, details, options));
+}
+
+/** createYoungPerson within a caller's transaction (a referral recording its young person). */
+export async function createYoungPersonWithin(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  details: YoungPersonDetails,
+  options: { confirmedNotAMatch: boolean },
+): Promise<{ created: string } | { candidates: Candidate[] }> {
+  await authorizeInPartnership(trx, ctx, "young_person.create");
+  if (!options.confirmedNotAMatch) {
+    const candidates = await searchWithin(trx, ctx, details);
+    if (candidates.length > 0) return { candidates };
+  }
+  const { id } = await trx
+    .insertInto("young_people")
+    .values({
+      ...toRow(details),
+      partnership_id: ctx.actor.partnershipId,
+      created_by: ctx.actor.userId,
+      created_by_agency_id: ctx.actor.agencyId,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await record(trx, { actor: ctx.actor }, ctx, {
+    action: "young_person.create",
+    outcome: "allowed",
+    recordType: "young_person",
+    recordId: id,
+    youngPersonId: id,
+    details: { confirmedNotAMatch: options.confirmedNotAMatch },
+  });
+  return { created: id };
+}
+
+/** Authorize access to one young person (a refusal is a 404) and return the record. */
+export async function authorizeYoungPerson(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  id: string,
+  action: "young_person.view" | "young_person.edit",
+  options: { recordAllowed: boolean; forUpdate?: boolean },
+): Promise<NonNullable<YoungPersonRow>> {
+  const row = await loadYoungPerson(trx, id, options.forUpdate);
+  if (!row) throw new RecordNotFound("young person");
+  const agencies = (await involvementOf(trx, [id])).get(id) ?? [];
+  await authorize(
+    trx,
+    ctx,
+    action,
+    youngPersonFacts(
+      ctx,
+      row.partnership_id,
+      agencies.map((agency) => agency.id),
+    ),
+    {
+      refusal: "hide",
+      recordAllowed: options.recordAllowed,
+      audit: { recordType: "young_person", recordId: id, youngPersonId: id },
+    },
+  );
+  return row;
+}
+
+/** One young person's record, for someone whose agency is involved (or a partnership lead). */
+export function getYoungPerson(ctx: ServiceContext, id: string): Promise<YoungPersonView> {
+  return inActorTransaction(ctx, async (trx) => {
+    const row = await authorizeYoungPerson(trx, ctx, id, "young_person.view", {
+      recordAllowed: true,
+    });
+    return toView(row);
+  });
+}
+
+/**
+ * Correct a young person's details. The previous values are kept with the reason; a change made
+ * since the person opened the record (another version) is refused rather than overwritten.
+ */
+export function updateYoungPerson(
+  ctx: ServiceContext,
+  id: string,
+  change: { details: YoungPersonDetails; version: number; reason: string },
+): Promise<void> {
+  return inActorTransaction(ctx, async (trx) => {
+    const row = await authorizeYoungPerson(trx, ctx, id, "young_person.edit", {
+      recordAllowed: false,
+      forUpdate: true,
+    });
+    if (row.version !== change.version) {
+      throw new ConflictError(
+        "This young person's details changed since you opened them. Open them again to see the change.",
+      );
+    }
+    const before = toRow(toView(row));
+    const after = toRow(change.details);
+    const changed = (Object.keys(after) as (keyof typeof after)[]).filter(
+      (key) => before[key] !== after[key],
+    );
+    if (changed.length === 0) return;
+    await trx
+      .insertInto("young_person_revisions")
+      .values({
+        partnership_id: row.partnership_id,
+        young_person_id: id,
+        version: row.version,
+        previous: JSON.stringify(before),
+        reason: change.reason,
+        changed_by: ctx.actor.userId,
+      })
+      .execute();
+    await trx
+      .updateTable("young_people")
+      .set({ ...after, version: row.version + 1, updated_at: new Date() })
+      .where("id", "=", id)
+      .execute();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "young_person.edit",
+      outcome: "allowed",
+      recordType: "young_person",
+      recordId: id,
+      youngPersonId: id,
+      details: { fieldsChanged: changed, version: row.version + 1 },
+    });
+  });
+}
