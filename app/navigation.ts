@@ -8,6 +8,8 @@ import type { NavigationItem } from "./ui/frame";
  */
 const NAVIGATION: (NavigationItem & { action: Action | null })[] = [
   { href: "/home", label: "Home", action: null },
+  { href: "/cases", label: "Cases", action: "caseload.view_own" },
+  { href: "/referrals/new", label: "Make a referral", action: "referral.create" },
   { href: "/admin", label: "Administration", action: "user.manage" },
   { href: "/access-matrix", label: "Access rules", action: "access_matrix.view" },
 ];

@@ -1,9 +1,16 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { ROLE_DESCRIPTIONS } from "../../policies";
+import { Link, useLoaderData } from "@remix-run/react";
+import { ROLE_DESCRIPTIONS, rulesFor, type Action } from "../../policies";
 import { requireActor } from "~/auth/session.server";
 
 export const meta: MetaFunction = () => [{ title: "Home – Crosswalk" }];
+
+/** Shortcuts to case work, each shown only to a role some rule lets take its action. */
+const CASE_LINKS: { href: string; label: string; action: Action }[] = [
+  { href: "/referrals/new", label: "Make a referral", action: "referral.create" },
+  { href: "/cases", label: "Your cases", action: "caseload.view_own" },
+  { href: "/cases?caseload=referred", label: "Referrals you made", action: "caseload.view_own" },
+];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const { actor } = await requireActor(request, context);
@@ -15,6 +22,9 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     partnershipName: actor.partnershipName,
     roleLabel: role.label,
     roleSummary: role.summary,
+    caseLinks: CASE_LINKS.filter((link) => rulesFor(actor.role, link.action).length > 0).map(
+      ({ href, label }) => ({ href, label }),
+    ),
   };
 }
 
@@ -36,6 +46,20 @@ export default function Home() {
           You are signed in as {account.roleLabel.toLowerCase()} for {account.agencyName}.{" "}
           {account.roleSummary}
         </p>
+        {account.caseLinks.length > 0 ? (
+          <>
+            <h2 className="govuk-heading-m">Your work</h2>
+            <ul className="govuk-list">
+              {account.caseLinks.map((link) => (
+                <li key={link.href}>
+                  <Link to={link.href} className="govuk-link">
+                    {link.label}
+                  </Link>
+                </li>
+              ))}
+            </ul>
+          </>
+        ) : null}
         <h2 className="govuk-heading-m">Your account</h2>
         <dl className="govuk-summary-list">
           {rows.map(([key, value]) => (

@@ -14,7 +14,9 @@ import { ConflictError, InvalidInput, RecordNotFound } from "./errors";
 import {
   involvedAgencyIds,
   loadVisibleReferral,
+  referralAuditRecord,
   referralFacts,
+  referralReference,
   type LoadedReferral,
 } from "./referral-access.server";
 
@@ -143,6 +145,13 @@ export async function caseWorkOf(
           .allowed,
       earlierVersions: revisions
         .filter((revision) => revision.note_id === note.id)
+        // A version kept within one agency stays there, even after a correction shared the note.
+        .filter(
+          (revision) =>
+            revision.visibility === "shared" ||
+            decide(ctx.actor, "note.view_agency_only", { ...facts, noteAgencyId: note.agency_id })
+              .allowed,
+        )
         .map((revision) => ({
           version: revision.version,
           body: revision.body,
@@ -437,5 +446,43 @@ export function updateActionStatus(
       youngPersonId: loaded.referral.young_person_id ?? undefined,
       details: { referralId, from: action.status, to: input.status },
     });
+  });
+}
+
+/** What a case-work form's heading names: the referral's reference and who it is about. */
+export interface CaseWorkForm {
+  reference: string;
+  youngPersonName: string | null;
+}
+
+/**
+ * Open the add-a-note or add-an-action form: the person must be able to see the referral (404
+ * otherwise; the read is recorded), to add this kind of case work (403 with the reason) and the
+ * case must still be open (409), so the form is never offered to someone it would refuse.
+ */
+export function getCaseWorkForm(
+  ctx: ServiceContext,
+  referralId: string,
+  action: "note.add" | "case_action.add",
+): Promise<CaseWorkForm> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: true });
+    const { referral } = loaded;
+    await authorize(trx, ctx, action, referralFacts(ctx, loaded), {
+      refusal: "explain",
+      audit: referralAuditRecord(referral),
+    });
+    requireOpen(loaded, action === "note.add" ? "notes" : "actions");
+    const youngPerson = referral.young_person_id
+      ? await trx
+          .selectFrom("young_people")
+          .select(["given_name", "family_name"])
+          .where("id", "=", referral.young_person_id)
+          .executeTakeFirst()
+      : undefined;
+    return {
+      reference: referralReference(referral.id),
+      youngPersonName: youngPerson ? `${youngPerson.given_name} ${youngPerson.family_name}` : null,
+    };
   });
 }

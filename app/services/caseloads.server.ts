@@ -76,6 +76,32 @@ export function caseloadsFor(ctx: ServiceContext): Caseload[] {
 }
 
 /**
+ * The agencies a caseload can be filtered by: the partnership's active agencies, by name. Only for
+ * someone who may open that caseload; names of agencies are not case data, so nothing is recorded
+ * unless the caseload is refused.
+ */
+export function agencyFilterChoices(
+  ctx: ServiceContext,
+  caseload: Caseload,
+): Promise<{ id: string; name: string }[]> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorize(
+      trx,
+      ctx,
+      CASELOADS[caseload].action,
+      { partnershipId: ctx.actor.partnershipId, scopeAgencyId: ctx.actor.agencyId },
+      { refusal: "explain" },
+    );
+    return trx
+      .selectFrom("agencies")
+      .select(["id", "name"])
+      .where("is_active", "=", true)
+      .orderBy("name")
+      .execute();
+  });
+}
+
+/**
  * One caseload page: filtered, sorted, 25 rows a page. Every row still passes the referral.view
  * rules for this person; the listing is recorded with the filters and the referrals it showed.
  */

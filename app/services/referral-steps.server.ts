@@ -52,6 +52,13 @@ export function prepareStep(
   });
 }
 
+/** A reason or rationale every step of this kind must give: never blank. */
+function requireText(value: string, field: string, message: string): string {
+  const text = value.trim();
+  if (text === "") throw new InvalidInput([{ field, message }]);
+  return text;
+}
+
 /** Every step names the version of the referral the person saw when they chose it. */
 interface Versioned {
   version: number;
@@ -67,6 +74,7 @@ export function screenReferral(
   input: Versioned & { rag: RagRating; rationale: string },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
+    requireText(input.rationale, "rationale", "Give the rationale for the rating");
     const state = (
       await trx.selectFrom("referrals").select("state").where("id", "=", id).executeTakeFirst()
     )?.state;
@@ -251,6 +259,7 @@ export function declineReferral(
   input: Versioned & { reason: string },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
+    requireText(input.reason, "reason", "Say why your agency is declining the referral");
     await takeStep(
       trx,
       ctx,
@@ -288,6 +297,7 @@ export function referToPanel(
   input: Versioned & { reason: string },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
+    requireText(input.reason, "reason", "Say why the panel should consider it");
     await takeStep(trx, ctx, { id, transition: "refer_to_panel", version: input.version }, () =>
       Promise.resolve({ to: "panel" as const, rationale: input.reason }),
     );
@@ -301,6 +311,7 @@ export function closeReferral(
   input: Versioned & { outcome: Outcome; summary: string },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
+    requireText(input.summary, "summary", "Write a summary of the outcome for the referrer");
     await takeStep(trx, ctx, { id, transition: "close", version: input.version }, () =>
       Promise.resolve({
         to: "closed" as const,
@@ -319,6 +330,7 @@ export function escalateReferral(
   input: Versioned & { to: Escalation; reason: string },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
+    requireText(input.reason, "reason", "Say why the case is being escalated");
     await takeStep(trx, ctx, { id, transition: "escalate", version: input.version }, () =>
       Promise.resolve({
         to: "same" as const,
@@ -337,6 +349,7 @@ export function withdrawReferral(
   input: Versioned & { reason: string },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
+    requireText(input.reason, "reason", "Say why the referral is being withdrawn");
     await takeStep(trx, ctx, { id, transition: "withdraw", version: input.version }, () =>
       Promise.resolve({ to: "withdrawn" as const, rationale: input.reason }),
     );

@@ -308,8 +308,10 @@ export async function takeStep(
       : await loadVisibleReferral(trx, ctx, input.id, { recordView: false, forUpdate: true });
   const { referral } = loaded;
   const audit = referralAuditRecord(referral);
-  await authorizeTransition(trx, ctx, input.transition, referralFacts(ctx, loaded), audit);
+  // The version first: someone acting on a page opened before a colleague's change is told the
+  // referral changed, rather than refused on facts they have not seen yet.
   assertVersion(referral, input.version);
+  await authorizeTransition(trx, ctx, input.transition, referralFacts(ctx, loaded), audit);
   const outcome = await work(loaded);
   const to = outcome.to === "same" ? referral.state : outcome.to;
   await trx

@@ -4,6 +4,8 @@ export interface FieldError {
   /** The id of the input the message is about; the summary links to it. */
   field: string;
   message: string;
+  /** Where the summary links to when the field is on another page (check your answers). */
+  href?: string;
 }
 
 /**
@@ -30,7 +32,10 @@ export function ErrorSummary({ errors }: { errors: FieldError[] }) {
           <ul className="govuk-list govuk-error-summary__list">
             {errors.map((error) => (
               <li key={error.field}>
-                <a href={`#${error.field}`} onClick={(event) => focusField(event, error.field)}>
+                <a
+                  href={error.href ?? `#${error.field}`}
+                  onClick={error.href ? undefined : (event) => focusField(event, error.field)}
+                >
                   {error.message}
                 </a>
               </li>

@@ -3,6 +3,7 @@ import { AGENCY_KINDS, type AgencyKind, type Role, type SharingPurpose } from ".
 import { hashPassword } from "../password-hash";
 import { setTenant } from "../tenant";
 import type { Database } from "../types";
+import { seedDemoCases } from "./demo-cases";
 
 /** The demo password. Demo seed only: never used outside the fictional Northbridge partnership. */
 export const DEMO_PASSWORD = "crosswalk-demo";
@@ -199,7 +200,7 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
       if (!id) throw new Error(`demo agency ${key} missing`);
       return id;
     };
-    await trx
+    const users = await trx
       .insertInto("users")
       .values(
         DEMO_ACCOUNTS.map((account) => ({
@@ -211,6 +212,7 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
           password_hash: passwordHash,
         })),
       )
+      .returning(["id", "email", "agency_id"])
       .execute();
     await trx
       .insertInto("sharing_agreements")
@@ -231,6 +233,17 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
         })),
       )
       .execute();
+    await seedDemoCases(
+      trx,
+      {
+        partnershipId: DEMO_PARTNERSHIP_ID,
+        agencies: Object.fromEntries(DEMO_AGENCIES.map(({ key }) => [key, agencyId(key)])),
+        users: Object.fromEntries(
+          users.map((user) => [user.email, { id: user.id, agencyId: user.agency_id }]),
+        ),
+      },
+      new Date(),
+    );
     return true;
   });
 }

@@ -3,8 +3,22 @@ import type { Kysely } from "kysely";
 import { hashPassword } from "../../db/password-hash";
 import { setTenant } from "../../db/tenant";
 import type { Agency, Database, User } from "../../db/types";
-import type { AgencyKind, Role } from "../../policies";
+import type { AgencyKind, RagRating, Role } from "../../policies";
 import type { ServiceContext } from "../../app/services/context.server";
+import type { DraftAnswers } from "../../app/services/referral-draft";
+import {
+  acceptReferral,
+  routeReferral,
+  screenReferral,
+} from "../../app/services/referral-steps.server";
+import {
+  recordYoungPersonForDraft,
+  saveDraft,
+  startReferral,
+  submitReferral,
+} from "../../app/services/referrals.server";
+import type { YoungPersonDetails } from "../../app/services/young-people.server";
+import type { TestDatabase } from "./database";
 
 /** The password every factory-made user has unless a test says otherwise. */
 export const TEST_PASSWORD = "correct horse battery staple";
@@ -111,4 +125,126 @@ export function contextFor(
       email: user.email,
     },
   };
+}
+
+/** A young person's details as the referral form records them; Jayden Okafor unless overridden. */
+export function youngPersonDetails(
+  overrides: Partial<YoungPersonDetails> = {},
+): YoungPersonDetails {
+  return {
+    givenName: "Jayden",
+    familyName: "Okafor",
+    knownAs: null,
+    dateOfBirth: "2010-03-14",
+    gender: "male",
+    postcodeDistrict: "NG7",
+    school: "Northfield Academy",
+    nhsNumber: null,
+    uniquePupilNumber: null,
+    policeReference: null,
+    ...overrides,
+  };
+}
+
+/** Every answer a referral to the hub needs besides its young person. */
+export const COMPLETE_ANSWERS = {
+  themes: ["early_intervention", "county_lines_drugs"],
+  concernRoles: ["at_risk"],
+  concern: "Seen getting into cars with older men after school; new phone and trainers.",
+  riskIndicators: [
+    { code: "missing_episode", severity: "significant" },
+    { code: "multiple_phones", severity: "emerging" },
+  ],
+  youngPersonKnows: "He knows we are worried and that I am asking for help.",
+  familyKnows: "His mother asked the school for help.",
+  immediateDanger: "no",
+  urgency: "routine",
+  destination: "hub",
+} satisfies Partial<Omit<DraftAnswers, "youngPersonId">>;
+
+/**
+ * A partnership with the agencies a referral passes through (the hub, a school, the police, a
+ * hospital's youth work and an advocacy service) and the people in them. Made as the owner.
+ */
+export async function createReferralWorld(db: Kysely<Database>) {
+  const partnership = await createPartnership(db);
+  const agency = (kind: AgencyKind, name: string) =>
+    createAgency(db, partnership.id, { kind, name });
+  const hub = await agency("local_authority", "Violence Reduction Hub");
+  const school = await agency("school", "Northfield Academy");
+  const police = await agency("police", "City Police");
+  const health = await agency("health", "Queen's Medical Centre Youth Work");
+  const advocacy = await agency("advocacy", "Youth Advocates");
+  const person = (home: Agency, role: Role, name: string) =>
+    createUser(db, home, { role, name: `${name} ${randomUUID().slice(0, 4)}` });
+  return {
+    partnership,
+    agencies: { hub, school, police, health, advocacy },
+    people: {
+      lead: await person(hub, "partnership_lead", "Lena Lead"),
+      administrator: await person(hub, "administrator", "Ada Admin"),
+      schoolPractitioner: await person(school, "practitioner", "Sam School"),
+      policePractitioner: await person(police, "practitioner", "Pat Police"),
+      policeLead: await person(police, "agency_lead", "Paula Police-Lead"),
+      healthPractitioner: await person(health, "practitioner", "Hana Health"),
+      advocacyLead: await person(advocacy, "agency_lead", "Ava Advocacy-Lead"),
+      advocacyPractitioner: await person(advocacy, "practitioner", "Alex Advocate"),
+    },
+  };
+}
+
+export type ReferralWorld = Awaited<ReturnType<typeof createReferralWorld>>;
+
+/** A referral's current version, read past row-level security. */
+export async function referralVersion(db: TestDatabase, id: string): Promise<number> {
+  const row = await db.superuser
+    .selectFrom("referrals")
+    .select("version")
+    .where("id", "=", id)
+    .executeTakeFirstOrThrow();
+  return row.version;
+}
+
+/**
+ * A referral taken through the services to `state`: submitted by `referrer` (the school
+ * practitioner unless given) about a new young person, screened by the partnership lead, routed to
+ * the advocacy agency and accepted by its lead, allocating the advocacy practitioner.
+ */
+export async function referralAt(
+  db: TestDatabase,
+  world: ReferralWorld,
+  state: "submitted" | "screened" | "allocated" | "active",
+  options: { referrer?: User; youngPerson?: Partial<YoungPersonDetails>; rag?: RagRating } = {},
+): Promise<{ id: string; youngPersonId: string }> {
+  const { people, agencies } = world;
+  const as = (user: User) => contextFor(db.app, user);
+  const referrer = as(options.referrer ?? people.schoolPractitioner);
+  const { id } = await startReferral(referrer);
+  const recorded = await recordYoungPersonForDraft(
+    referrer,
+    id,
+    youngPersonDetails(options.youngPerson),
+    { confirmedNotAMatch: true },
+  );
+  if (!("created" in recorded)) throw new Error("the young person was not recorded");
+  await saveDraft(referrer, id, COMPLETE_ANSWERS);
+  await submitReferral(referrer, id, await referralVersion(db, id));
+  const result = { id, youngPersonId: recorded.created };
+  if (state === "submitted") return result;
+  await screenReferral(as(people.lead), id, {
+    version: await referralVersion(db, id),
+    rag: options.rag ?? "amber",
+    rationale: "Exploitation indicators; needs an advocate this week.",
+  });
+  if (state === "screened") return result;
+  await routeReferral(as(people.lead), id, {
+    version: await referralVersion(db, id),
+    agencyIds: [agencies.advocacy.id],
+  });
+  if (state === "allocated") return result;
+  await acceptReferral(as(people.advocacyLead), id, {
+    version: await referralVersion(db, id),
+    allocatedUserId: people.advocacyPractitioner.id,
+  });
+  return result;
 }

@@ -1,0 +1,468 @@
+import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import { Link, useLoaderData } from "@remix-run/react";
+import {
+  CASE_ACTION_STATUSES,
+  CONCERN_ROLES,
+  ESCALATIONS,
+  NOTE_KINDS,
+  OUTCOMES,
+  RAG_RATINGS,
+  REFERRAL_STATE_LABELS,
+  RISK_INDICATORS,
+  SEVERITIES,
+  THEMES,
+  TRANSITIONS,
+  URGENCIES,
+  type Escalation,
+  type Outcome,
+  type RagRating,
+  type TransitionName,
+} from "../../policies";
+import { requireActorFor } from "~/auth/session.server";
+import { uuidParam } from "~/forms.server";
+import { serviceCall } from "~/http.server";
+import { getReferral, type ReferralView } from "~/services/referrals.server";
+import { ActionStatusForm, CASE_WORK_DONE } from "~/ui/case-action-form";
+import { formatDate, formatDateTime } from "~/ui/dates";
+import { NotificationBanner } from "~/ui/notification-banner";
+import { OverdueTag, RagTag, StateTag } from "~/ui/referral-tags";
+import { SuccessBanner } from "~/ui/success-banner";
+import { SummaryList } from "~/ui/summary-list";
+import { Table } from "~/ui/table";
+import { Tag } from "~/ui/tag";
+
+export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
+  { title: `${page ? `Referral ${page.reference}` : "Referral"} – Crosswalk` },
+];
+
+const DONE = {
+  submitted: "Referral sent to the partnership",
+  screen: "Screening recorded",
+  route: "Referral routed",
+  accept: "Referral accepted and allocated",
+  decline: "Referral declined",
+  refer_to_panel: "Referred to the panel",
+  close: "Referral closed",
+  escalate: "Escalation recorded",
+  withdraw: "Referral withdrawn",
+  ...CASE_WORK_DONE,
+};
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const ctx = await requireActorFor(request, context, "referral.view");
+  const id = uuidParam(params, "referralId");
+  const referral = await serviceCall(() => getReferral(ctx, id));
+  // The author's draft is worked on through its question pages.
+  if (referral.state === "draft") throw redirect(`/referrals/${id}/draft/check`);
+  return referral;
+}
+
+/** The page's buttons, in the order a person most likely wants them. */
+const STEP_ORDER: TransitionName[] = [
+  "screen",
+  "rerate",
+  "route",
+  "accept",
+  "decline",
+  "refer_to_panel",
+  "close",
+  "escalate",
+  "withdraw",
+];
+
+function stepHref(id: string, transition: TransitionName): string {
+  return `/referrals/${id}/steps/${transition === "rerate" ? "screen" : transition}`;
+}
+
+function Paragraphs({ text }: { text: string | null }) {
+  if (!text) return <>Not given</>;
+  return (
+    <>
+      {text.split(/\n+/).map((paragraph, index) => (
+        <p className="govuk-body" key={index}>
+          {paragraph}
+        </p>
+      ))}
+    </>
+  );
+}
+
+export default function ReferralPage() {
+  const referral = useLoaderData<typeof loader>();
+  const steps = STEP_ORDER.filter((step) => referral.steps.includes(step));
+  const [primary, ...others] = steps;
+  return (
+    <>
+      <SuccessBanner messages={DONE} />
+      {referral.answers.immediateDanger === "yes" && referral.state === "submitted" ? (
+        <NotificationBanner title="Immediate danger">
+          <p className="govuk-notification-banner__heading">
+            The referrer said this young person was in immediate danger.
+          </p>
+          <Paragraphs text={referral.answers.immediateAction} />
+        </NotificationBanner>
+      ) : null}
+      <span className="govuk-caption-l">Referral {referral.reference}</span>
+      <h1 className="govuk-heading-l">{referral.youngPerson?.name ?? "Referral"}</h1>
+      <p className="govuk-body">
+        <StateTag state={referral.state} />{" "}
+        <RagTag rag={referral.rag?.rating as RagRating | null} />
+        {referral.escalation ? (
+          <>
+            {" "}
+            <Tag colour="pink">Escalated</Tag>
+          </>
+        ) : null}
+      </p>
+      {referral.due ? (
+        <p className="govuk-body">
+          {referral.due.what} due by {formatDateTime(new Date(referral.due.at))}{" "}
+          {referral.due.overdue ? <OverdueTag /> : null}
+        </p>
+      ) : null}
+
+      {referral.closure ? <Closure closure={referral.closure} /> : null}
+
+      {steps.length > 0 ? (
+        <div className="govuk-button-group">
+          {primary ? (
+            <Link
+              to={stepHref(referral.id, primary)}
+              className="govuk-button"
+              data-module="govuk-button"
+            >
+              {TRANSITIONS[primary].label}
+            </Link>
+          ) : null}
+          {others.map((step) => (
+            <Link
+              key={step}
+              to={stepHref(referral.id, step)}
+              className="govuk-button govuk-button--secondary"
+              data-module="govuk-button"
+            >
+              {TRANSITIONS[step].label}
+            </Link>
+          ))}
+        </div>
+      ) : null}
+
+      <div className="govuk-grid-row">
+        <div className="govuk-grid-column-two-thirds">
+          <YoungPerson referral={referral} />
+          <Concern referral={referral} />
+          <Agencies referral={referral} />
+          <CaseWork referral={referral} />
+          <History referral={referral} />
+        </div>
+      </div>
+    </>
+  );
+}
+
+function Closure({ closure }: { closure: NonNullable<ReferralView["closure"]> }) {
+  return (
+    <div className="govuk-inset-text">
+      <h2 className="govuk-heading-m">Outcome: {OUTCOMES[closure.outcome as Outcome]}</h2>
+      <Paragraphs text={closure.summary} />
+      <p className="govuk-body-s">Closed {formatDateTime(new Date(closure.closedAt))}</p>
+    </div>
+  );
+}
+
+function YoungPerson({ referral }: { referral: ReferralView }) {
+  const person = referral.youngPerson;
+  if (!person) return null;
+  return (
+    <>
+      <h2 className="govuk-heading-m">The young person</h2>
+      <SummaryList
+        rows={[
+          {
+            key: "Name",
+            value: (
+              <Link className="govuk-link" to={`/young-people/${person.id}`}>
+                {person.name}
+              </Link>
+            ),
+          },
+          { key: "Known as", value: person.knownAs ?? "Not given" },
+          {
+            key: "Date of birth",
+            value: person.dateOfBirth ? formatDate(person.dateOfBirth) : "Not known",
+          },
+          { key: "Postcode district", value: person.postcodeDistrict ?? "Not known" },
+          { key: "School", value: person.school ?? "Not known" },
+        ]}
+      />
+    </>
+  );
+}
+
+function Concern({ referral }: { referral: ReferralView }) {
+  const { answers } = referral;
+  return (
+    <>
+      <h2 className="govuk-heading-m">The referral</h2>
+      <SummaryList
+        rows={[
+          {
+            key: "Referred by",
+            value: `${referral.referrer.name}, ${referral.referrer.agencyName}`,
+          },
+          {
+            key: "Sent",
+            value: referral.submittedAt
+              ? formatDateTime(new Date(referral.submittedAt))
+              : "Not yet",
+          },
+          {
+            key: "Sent to",
+            value:
+              referral.destination.kind === "agency"
+                ? `${referral.destination.agencyName ?? "A named agency"} (through the hub)`
+                : "The partnership hub",
+          },
+          {
+            key: "Role in the concern",
+            value: answers.concernRoles.map((role) => CONCERN_ROLES[role]).join("; "),
+          },
+          {
+            key: "Strategy themes",
+            value: answers.themes.map((theme) => THEMES[theme]).join("; "),
+          },
+          {
+            key: "Risk indicators",
+            value: (
+              <ul className="govuk-list">
+                {answers.riskIndicators.map((entry) => (
+                  <li key={entry.code}>
+                    {RISK_INDICATORS[entry.code]}: {SEVERITIES[entry.severity].toLowerCase()}
+                  </li>
+                ))}
+              </ul>
+            ),
+          },
+          { key: "Concern", value: <Paragraphs text={answers.concern} /> },
+          {
+            key: "What the young person knows",
+            value: <Paragraphs text={answers.youngPersonKnows} />,
+          },
+          { key: "What their family knows", value: <Paragraphs text={answers.familyKnows} /> },
+          {
+            key: "In immediate danger",
+            value: answers.immediateDanger === "yes" ? "Yes" : "No",
+          },
+          { key: "Urgency", value: answers.urgency ? URGENCIES[answers.urgency] : "Not given" },
+          ...(referral.rag
+            ? [
+                {
+                  key: "Screening",
+                  value: (
+                    <>
+                      <p className="govuk-body">
+                        {RAG_RATINGS[referral.rag.rating as RagRating]}, screened{" "}
+                        {formatDateTime(new Date(referral.rag.screenedAt))}
+                      </p>
+                      <Paragraphs text={referral.rag.rationale} />
+                    </>
+                  ),
+                },
+              ]
+            : []),
+          ...(referral.escalation
+            ? [
+                {
+                  key: "Escalated to",
+                  value: `${ESCALATIONS[referral.escalation.to as Escalation]}, ${formatDateTime(new Date(referral.escalation.at))}`,
+                },
+              ]
+            : []),
+        ]}
+      />
+    </>
+  );
+}
+
+const RESPONSE_LABELS = {
+  awaiting: "Waiting for an answer",
+  accepted: "Accepted",
+  declined: "Declined",
+} as const;
+
+function Agencies({ referral }: { referral: ReferralView }) {
+  return (
+    <Table
+      caption="Agencies involved"
+      columns={[{ label: "Agency" }, { label: "Involvement" }, { label: "Status" }]}
+      rows={referral.agencies.map((agency) => ({
+        key: agency.agencyId,
+        cells: [
+          agency.agencyName,
+          agency.involvement === "referrer" ? "Referred" : "Asked to help",
+          agency.status === null ? (
+            "—"
+          ) : (
+            <>
+              {RESPONSE_LABELS[agency.status]}
+              {agency.status === "accepted" && agency.allocatedTo
+                ? `: allocated to ${agency.allocatedTo}`
+                : ""}
+              {agency.status === "awaiting" && agency.responseDueAt
+                ? `, due by ${formatDateTime(new Date(agency.responseDueAt))}`
+                : ""}
+              {agency.status === "declined" && agency.declineReason
+                ? `: ${agency.declineReason}`
+                : ""}
+            </>
+          ),
+        ],
+      }))}
+    />
+  );
+}
+
+function CaseWork({ referral }: { referral: ReferralView }) {
+  return (
+    <section id="case-work" aria-labelledby="case-work-heading">
+      <h2 className="govuk-heading-m" id="case-work-heading">
+        Case work
+      </h2>
+      {referral.can.addNote || referral.can.addAction ? (
+        <div className="govuk-button-group">
+          {referral.can.addNote ? (
+            <Link
+              className="govuk-button govuk-button--secondary"
+              data-module="govuk-button"
+              to={`/referrals/${referral.id}/notes/new`}
+            >
+              Add a contact or note
+            </Link>
+          ) : null}
+          {referral.can.addAction ? (
+            <Link
+              className="govuk-button govuk-button--secondary"
+              data-module="govuk-button"
+              to={`/referrals/${referral.id}/actions/new`}
+            >
+              Add an action
+            </Link>
+          ) : null}
+        </div>
+      ) : null}
+      <h3 className="govuk-heading-s">Actions</h3>
+      {referral.actions.length === 0 ? (
+        <p className="govuk-body">No actions yet.</p>
+      ) : (
+        <ul className="govuk-list">
+          {referral.actions.map((action) => (
+            <li key={action.id} className="govuk-!-margin-bottom-6">
+              <p className="govuk-body govuk-!-font-weight-bold govuk-!-margin-bottom-1">
+                {action.description}
+              </p>
+              <p className="govuk-body-s">
+                {action.assignedAgencyName}, due {formatDate(action.dueOn)}.{" "}
+                {CASE_ACTION_STATUSES[action.status]} {action.overdue ? <OverdueTag /> : null}
+              </p>
+              {referral.can.updateActions ? (
+                <ActionStatusForm referralId={referral.id} action={action} />
+              ) : null}
+            </li>
+          ))}
+        </ul>
+      )}
+      <h3 className="govuk-heading-s">Contacts and notes</h3>
+      {referral.notes.length === 0 ? (
+        <p className="govuk-body">No notes yet.</p>
+      ) : (
+        <ol className="govuk-list">
+          {referral.notes.map((note) => (
+            <li key={note.id} className="app-note">
+              <p className="govuk-body-s govuk-!-margin-bottom-1">
+                <strong>{NOTE_KINDS[note.kind]}</strong>, {formatDate(note.occurredOn)}.{" "}
+                {note.authorName}, {note.agencyName}
+                {note.visibility === "agency_only" ? (
+                  <>
+                    {" "}
+                    <Tag colour="purple">Only {note.agencyName}</Tag>
+                  </>
+                ) : null}
+              </p>
+              <Paragraphs text={note.body} />
+              {note.earlierVersions.length > 0 ? (
+                <details className="govuk-details">
+                  <summary className="govuk-details__summary">
+                    <span className="govuk-details__summary-text">
+                      Corrected: see earlier versions
+                    </span>
+                  </summary>
+                  <div className="govuk-details__text">
+                    {note.earlierVersions.map((earlier) => (
+                      <div key={earlier.version}>
+                        <p className="govuk-body-s">
+                          Version {earlier.version}, replaced{" "}
+                          {formatDateTime(new Date(earlier.revisedAt))} by {earlier.revisedBy}:{" "}
+                          {earlier.reason}
+                        </p>
+                        <Paragraphs text={earlier.body} />
+                      </div>
+                    ))}
+                  </div>
+                </details>
+              ) : null}
+              {note.mayCorrect ? (
+                <p className="govuk-body-s">
+                  <Link
+                    className="govuk-link"
+                    to={`/referrals/${referral.id}/notes/${note.id}/correct`}
+                  >
+                    Correct this note
+                    <span className="govuk-visually-hidden"> of {formatDate(note.occurredOn)}</span>
+                  </Link>
+                </p>
+              ) : null}
+            </li>
+          ))}
+        </ol>
+      )}
+    </section>
+  );
+}
+
+const TRANSITION_WORDS: Record<string, string> = {
+  submit: "Sent to the partnership",
+  discard: "Draft discarded",
+  screen: "Screened",
+  rerate: "Re-rated",
+  route: "Routed",
+  accept: "Accepted",
+  decline: "Declined",
+  refer_to_panel: "Referred to the panel",
+  close: "Closed",
+  escalate: "Escalated",
+  withdraw: "Withdrawn",
+};
+
+function History({ referral }: { referral: ReferralView }) {
+  return (
+    <>
+      <h2 className="govuk-heading-m">History</h2>
+      <ol className="govuk-list">
+        {[...referral.history].reverse().map((step) => (
+          <li key={step.id} className="govuk-!-margin-bottom-4">
+            <p className="govuk-body govuk-!-margin-bottom-1">
+              <strong>{TRANSITION_WORDS[step.transition] ?? step.transition}</strong>
+              {step.fromState !== step.toState
+                ? `: ${REFERRAL_STATE_LABELS[step.fromState]} to ${REFERRAL_STATE_LABELS[step.toState].toLowerCase()}`
+                : ""}
+            </p>
+            <p className="govuk-body-s govuk-!-margin-bottom-1">
+              {formatDateTime(new Date(step.occurredAt))}, {step.actorName}, {step.actorAgencyName}
+            </p>
+            {step.rationale ? <Paragraphs text={step.rationale} /> : null}
+          </li>
+        ))}
+      </ol>
+    </>
+  );
+}

@@ -1,0 +1,162 @@
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { requireActorFor } from "~/auth/session.server";
+import { readForm, uuidParam } from "~/forms.server";
+import { serviceCall } from "~/http.server";
+import { InvalidInput } from "~/services/errors";
+import { draftProblems, type DraftAnswers } from "~/services/referral-draft";
+import { getDraft, saveDraft } from "~/services/referrals.server";
+import { BackLink } from "~/ui/back-link";
+import { Button, ErrorSummary, type FieldError } from "~/ui/form";
+import { NotificationBanner } from "~/ui/notification-banner";
+import {
+  MalformedAnswer,
+  NEXT_STEP,
+  QUESTION_STEPS,
+  readStep,
+  STEP_TITLES,
+  StepQuestions,
+  type QuestionStep,
+} from "~/ui/referral-questions";
+
+export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
+  { title: `${page ? STEP_TITLES[page.step] : "Referral"} – Crosswalk` },
+];
+
+function stepParam(params: Record<string, string | undefined>): QuestionStep {
+  const step = params.step;
+  if (!(QUESTION_STEPS as readonly string[]).includes(step ?? "")) {
+    throw data(null, { status: 404 });
+  }
+  return step as QuestionStep;
+}
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const id = uuidParam(params, "referralId");
+  const step = stepParam(params);
+  const draft = await serviceCall(() => getDraft(ctx, id));
+  return {
+    step,
+    id: draft.id,
+    reference: draft.reference,
+    answers: draft.answers,
+    agencies: draft.agencies,
+  };
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const id = uuidParam(params, "referralId");
+  const step = stepParam(params);
+  const form = await readForm(request);
+  let read: ReturnType<typeof readStep>;
+  try {
+    read = readStep(step, form);
+  } catch (error) {
+    if (error instanceof MalformedAnswer)
+      throw data("The form could not be read.", { status: 400 });
+    throw error;
+  }
+  // Saved first, whatever is still missing: a closed tab or a timeout later loses nothing.
+  let saveErrors: FieldError[] = [];
+  try {
+    await serviceCall(() => saveDraft(ctx, id, read.answers));
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    saveErrors = error.errors;
+  }
+  const typed = { ...emptyAnswers(), ...read.answers } as DraftAnswers;
+  const missing = draftProblems(typed)
+    .filter((problem) => problem.step === step)
+    .filter((problem) => !read.tooLong.some((error) => error.field === problem.field));
+  const errors = [...read.tooLong, ...saveErrors, ...missing].map(({ field, message }) => ({
+    field,
+    message,
+  }));
+  if (errors.length > 0) {
+    // Show exactly what was typed, including answers too long to save.
+    const shown = { ...typed };
+    for (const error of read.tooLong) {
+      const value = form.get(error.field);
+      if (typeof value === "string") Object.assign(shown, { [error.field]: value });
+    }
+    return data({ answers: shown, errors }, { status: 400 });
+  }
+  const next = form.get("returnTo") === "check" ? "check" : NEXT_STEP[step];
+  const danger = step === "safety" && read.answers.immediateDanger === "yes" ? "?danger=yes" : "";
+  throw redirect(`/referrals/${id}/draft/${next}${danger}`);
+}
+
+function emptyAnswers(): Omit<DraftAnswers, "youngPersonId"> & { youngPersonId: string } {
+  return {
+    // Only this step's answers are checked; the young person is chosen on its own page.
+    youngPersonId: "chosen-elsewhere",
+    concernRoles: [],
+    themes: [],
+    concern: null,
+    riskIndicators: [],
+    youngPersonKnows: null,
+    familyKnows: null,
+    immediateDanger: null,
+    immediateAction: null,
+    urgency: null,
+    destination: null,
+    destinationAgencyId: null,
+  };
+}
+
+export default function QuestionPage() {
+  const page = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const [search] = useSearchParams();
+  const returnTo = search.get("returnTo") === "check";
+  const answers = result?.answers ?? page.answers;
+  const errors = result?.errors ?? [];
+  const index = QUESTION_STEPS.indexOf(page.step);
+  const previous = index === 0 ? "young-person" : QUESTION_STEPS[index - 1];
+  return (
+    <>
+      <BackLink to={`/referrals/${page.id}/draft/${returnTo ? "check" : previous}`}>Back</BackLink>
+      <div className="govuk-grid-row">
+        <div className="govuk-grid-column-two-thirds">
+          <ErrorSummary errors={errors} />
+          {search.get("danger") === "yes" ? (
+            <NotificationBanner title="Immediate danger">
+              <p className="govuk-notification-banner__heading">
+                You said the young person is in immediate danger. If you have not already, call 999
+                now, and contact children&apos;s social care.
+              </p>
+              <p className="govuk-body">
+                Then finish the referral: the partnership will see it as urgent.
+              </p>
+            </NotificationBanner>
+          ) : null}
+          <span className="govuk-caption-l">Referral {page.reference}</span>
+          <h1 className="govuk-heading-l">{STEP_TITLES[page.step]}</h1>
+          <Form
+            method="post"
+            action={`/referrals/${page.id}/draft/${page.step}${returnTo ? "?returnTo=check" : ""}`}
+            noValidate
+          >
+            {returnTo ? <input type="hidden" name="returnTo" value="check" /> : null}
+            <StepQuestions
+              step={page.step}
+              answers={answers}
+              errors={errors}
+              agencies={page.agencies}
+            />
+            <Button>Save and continue</Button>
+          </Form>
+          <p className="govuk-body">Your answers are saved as a draft each time you continue.</p>
+        </div>
+      </div>
+    </>
+  );
+}
