@@ -40,17 +40,19 @@ function transitionParam(params: Record<string, string | undefined>): StepPage {
   return params.transition;
 }
 
+const STEP_ACTIONS = Object.values(STEP_PAGES).map((page) => page.action);
+
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const ctx = await requireActorFor(request, context, ...STEP_ACTIONS);
   const transition = transitionParam(params);
-  const ctx = await requireActorFor(request, context, STEP_PAGES[transition].action);
   const id = uuidParam(params, "referralId");
   const form = await serviceCall(() => prepareStep(ctx, id, transition));
   return { transition, ...form };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
+  const ctx = await requireActorFor(request, context, ...STEP_ACTIONS);
   const transition = transitionParam(params);
-  const ctx = await requireActorFor(request, context, STEP_PAGES[transition].action);
   const id = uuidParam(params, "referralId");
   const form = await readForm(request);
   const parsed = parseStepForm(transition, form);

@@ -189,7 +189,10 @@ export function addNote(
 ): Promise<{ id: string }> {
   return inActorTransaction(ctx, async (trx) => {
     const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
-    await authorize(trx, ctx, "note.add", referralFacts(ctx, loaded), { refusal: "explain" });
+    await authorize(trx, ctx, "note.add", referralFacts(ctx, loaded), {
+      refusal: "explain",
+      audit: referralAuditRecord(loaded.referral),
+    });
     requireOpen(loaded, "notes");
     const { id } = await trx
       .insertInto("case_notes")
@@ -334,6 +337,7 @@ export function assignableAgencies(
     const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
     await authorize(trx, ctx, "case_action.add", referralFacts(ctx, loaded), {
       refusal: "explain",
+      audit: referralAuditRecord(loaded.referral),
     });
     return agenciesInvolved(trx, loaded);
   });
@@ -360,6 +364,7 @@ export function addAction(
     const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
     await authorize(trx, ctx, "case_action.add", referralFacts(ctx, loaded), {
       refusal: "explain",
+      audit: referralAuditRecord(loaded.referral),
     });
     requireOpen(loaded, "actions");
     const involved = await agenciesInvolved(trx, loaded);
@@ -403,6 +408,7 @@ export function updateActionStatus(
     const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
     await authorize(trx, ctx, "case_action.update", referralFacts(ctx, loaded), {
       refusal: "explain",
+      audit: referralAuditRecord(loaded.referral),
     });
     requireOpen(loaded, "action updates");
     const action = await trx

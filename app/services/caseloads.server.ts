@@ -17,10 +17,10 @@ import { sharingStateFor } from "./sharing-state.server";
 /** The lists of referrals people work from. */
 export const CASELOADS = {
   mine: { title: "My cases", action: "caseload.view_own" },
-  referred: { title: "Referrals I made", action: "caseload.view_own" },
-  agency: { title: "My agency's cases", action: "caseload.view_agency" },
   screening: { title: "Waiting for screening", action: "caseload.view_partnership" },
+  agency: { title: "My agency's cases", action: "caseload.view_agency" },
   all: { title: "All referrals", action: "caseload.view_partnership" },
+  referred: { title: "Referrals I made", action: "caseload.view_own" },
 } as const satisfies Record<string, { title: string; action: Action }>;
 
 export type Caseload = keyof typeof CASELOADS;

@@ -224,7 +224,8 @@ describe("caseloads", () => {
     const tabs = Object.entries(expected)
       .filter(([, count]) => typeof count === "number")
       .map(([caseload]) => caseload);
-    expect(caseloadsFor(as(world.people[person]))).toEqual(tabs);
+    // The page orders the tabs; which ones a person gets is what this table checks.
+    expect([...caseloadsFor(as(world.people[person]))].sort()).toEqual(tabs.sort());
   });
 
   it.each(

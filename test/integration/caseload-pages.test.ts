@@ -135,8 +135,8 @@ function statusOf(result: unknown): number {
 describe("the caseload page", () => {
   it.each([
     ["a practitioner", "schoolPractitioner", "mine", ["mine", "referred"]],
-    ["an agency lead", "advocacyLead", "mine", ["mine", "referred", "agency"]],
-    ["a partnership lead", "lead", "referred", ["referred", "agency", "screening", "all"]],
+    ["an agency lead", "advocacyLead", "mine", ["mine", "agency", "referred"]],
+    ["a partnership lead", "lead", "screening", ["screening", "agency", "all", "referred"]],
   ] as const)(
     "opens %s's first caseload when none is asked for",
     async (_who, person, caseload, caseloads) => {
