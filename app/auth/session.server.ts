@@ -2,6 +2,7 @@ import { redirect } from "@remix-run/node";
 import type { AppLoadContext } from "@remix-run/node";
 import { setTenant } from "../../db/tenant";
 import type { Action } from "../../policies";
+import { uuidParam } from "../forms.server";
 import { serviceCall } from "../http.server";
 import { auditedTransaction, record } from "../services/audit.server";
 import { assertRoleMayEver } from "../services/authorize.server";
@@ -113,6 +114,33 @@ export async function requireActorFor(
 ): Promise<ServiceContext> {
   const ctx = await requireActor(request, context);
   await serviceCall(() => assertRoleMayEver(ctx, actions));
+  return ctx;
+}
+
+/**
+ * The door check for a page about one record (a referral, a young person): as requireActorFor,
+ * but a role that may never take the page's actions gets the same 404 as for a record that does
+ * not exist, and the refusal is recorded against the record it asked for. The record id comes
+ * from the URL and must be a UUID (anything else is a 404 too).
+ */
+export async function requireActorForRecord(
+  request: Request,
+  context: AppLoadContext,
+  record: { type: "referral" | "young_person"; id: string | undefined },
+  ...actions: Action[]
+): Promise<ServiceContext> {
+  const ctx = await requireActor(request, context);
+  const id = uuidParam({ id: record.id }, "id");
+  await serviceCall(() =>
+    assertRoleMayEver(ctx, actions, {
+      refusal: "hide",
+      audit: {
+        recordType: record.type,
+        recordId: id,
+        youngPersonId: record.type === "young_person" ? id : undefined,
+      },
+    }),
+  );
   return ctx;
 }
 

@@ -18,7 +18,7 @@ import {
   type RagRating,
   type TransitionName,
 } from "../../policies";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { getReferral, type ReferralView } from "~/services/referrals.server";
@@ -49,7 +49,12 @@ const DONE = {
 };
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.view");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.view",
+  );
   const id = uuidParam(params, "referralId");
   const referral = await serviceCall(() => getReferral(ctx, id));
   // The author's draft is worked on through its question pages.

@@ -8,7 +8,7 @@ import {
 } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
 import { CASE_ACTION_STATUSES } from "../../policies";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { updateActionStatus } from "~/services/case-work.server";
@@ -31,7 +31,12 @@ export const meta: MetaFunction = () => [{ title: "Update an action – Crosswal
  * that form comes back with its errors (with or without JavaScript), so it shows the action too.
  */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "case_action.update");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "case_action.update",
+  );
   const referralId = uuidParam(params, "referralId");
   const actionId = uuidParam(params, "actionId");
   const referral = await serviceCall(() => getReferral(ctx, referralId));
@@ -54,7 +59,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "case_action.update");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "case_action.update",
+  );
   const referralId = uuidParam(params, "referralId");
   const actionId = uuidParam(params, "actionId");
   const form = await readForm(request);

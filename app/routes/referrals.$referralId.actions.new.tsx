@@ -8,7 +8,7 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { addAction, assignableAgencies, getCaseWorkForm } from "~/services/case-work.server";
@@ -77,7 +77,12 @@ function actionAnswers(form: FormData) {
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "case_action.add");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "case_action.add",
+  );
   const referralId = uuidParam(params, "referralId");
   const form = await serviceCall(() => getCaseWorkForm(ctx, referralId, "case_action.add"));
   const agencies = await serviceCall(() => assignableAgencies(ctx, referralId));
@@ -85,7 +90,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "case_action.add");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "case_action.add",
+  );
   const referralId = uuidParam(params, "referralId");
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: ActionSchema });

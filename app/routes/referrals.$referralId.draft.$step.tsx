@@ -6,7 +6,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
@@ -38,7 +38,12 @@ function stepParam(params: Record<string, string | undefined>): QuestionStep {
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.edit_draft",
+  );
   const id = uuidParam(params, "referralId");
   const step = stepParam(params);
   const draft = await serviceCall(() => getDraft(ctx, id));
@@ -52,7 +57,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.edit_draft",
+  );
   const id = uuidParam(params, "referralId");
   const step = stepParam(params);
   const form = await readForm(request);

@@ -9,7 +9,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
 import { CONCERN_ROLES, RISK_INDICATORS, SEVERITIES, THEMES, URGENCIES } from "../../policies";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
@@ -24,7 +24,12 @@ export const meta: MetaFunction = () => [
 ];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.edit_draft",
+  );
   const id = uuidParam(params, "referralId");
   return serviceCall(() => getDraft(ctx, id));
 }
@@ -35,7 +40,13 @@ const CheckSchema = z.object({
 });
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.submit", "referral.edit_draft");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.submit",
+    "referral.edit_draft",
+  );
   const id = uuidParam(params, "referralId");
   const form = await readForm(request);
   const parsed = CheckSchema.safeParse(Object.fromEntries(form));

@@ -8,7 +8,7 @@ import {
 import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
@@ -48,7 +48,12 @@ interface ActionResult {
 }
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.edit_draft",
+  );
   const id = uuidParam(params, "referralId");
   const draft = await serviceCall(() => getDraft(ctx, id));
   return { id: draft.id, reference: draft.reference, youngPerson: draft.youngPerson };
@@ -57,7 +62,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 const IntentSchema = z.enum(["search", "choose", "create"]);
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "referral.edit_draft");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "referral.edit_draft",
+  );
   const id = uuidParam(params, "referralId");
   const form = await readForm(request);
   const intent = IntentSchema.safeParse(form.get("intent"));

@@ -8,7 +8,7 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { correctNote, getNoteForCorrection } from "~/services/case-work.server";
@@ -38,7 +38,12 @@ const CorrectionSchema = NoteSchema.safeExtend({
 });
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "note.correct");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "note.correct",
+  );
   const referralId = uuidParam(params, "referralId");
   const noteId = uuidParam(params, "noteId");
   const note = await serviceCall(() => getNoteForCorrection(ctx, referralId, noteId));
@@ -51,7 +56,12 @@ function correctionAnswers(form: FormData) {
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "note.correct");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "note.correct",
+  );
   const referralId = uuidParam(params, "referralId");
   const noteId = uuidParam(params, "noteId");
   const form = await readForm(request);

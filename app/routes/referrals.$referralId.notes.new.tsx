@@ -7,7 +7,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { addNote, getCaseWorkForm } from "~/services/case-work.server";
@@ -27,14 +27,24 @@ import {
 export const meta: MetaFunction = () => [{ title: "Add a contact or note – Crosswalk" }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "note.add");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "note.add",
+  );
   const referralId = uuidParam(params, "referralId");
   const form = await serviceCall(() => getCaseWorkForm(ctx, referralId, "note.add"));
   return { ...form, referralId, agencyName: ctx.actor.agencyName, today: todayInLondon() };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "note.add");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "note.add",
+  );
   const referralId = uuidParam(params, "referralId");
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: NoteSchema });

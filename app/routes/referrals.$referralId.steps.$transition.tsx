@@ -6,7 +6,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
@@ -43,7 +43,12 @@ function transitionParam(params: Record<string, string | undefined>): StepPage {
 const STEP_ACTIONS = Object.values(STEP_PAGES).map((page) => page.action);
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, ...STEP_ACTIONS);
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    ...STEP_ACTIONS,
+  );
   const transition = transitionParam(params);
   const id = uuidParam(params, "referralId");
   const form = await serviceCall(() => prepareStep(ctx, id, transition));
@@ -51,7 +56,12 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, ...STEP_ACTIONS);
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    ...STEP_ACTIONS,
+  );
   const transition = transitionParam(params);
   const id = uuidParam(params, "referralId");
   const form = await readForm(request);

@@ -1,7 +1,7 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { OUTCOMES } from "../../policies";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorForRecord } from "~/auth/session.server";
 import { uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { getYoungPersonRecord } from "~/services/young-person-record.server";
@@ -15,7 +15,12 @@ import { Table } from "~/ui/table";
 export const meta: MetaFunction = () => [{ title: "Young person's record – Crosswalk" }];
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "young_person.view");
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "young_person", id: params.youngPersonId },
+    "young_person.view",
+  );
   const youngPersonId = uuidParam(params, "youngPersonId");
   return serviceCall(() => getYoungPersonRecord(ctx, youngPersonId));
 }

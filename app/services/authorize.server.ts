@@ -112,16 +112,22 @@ export function authorizeInPartnership(
 export async function assertRoleMayEver(
   ctx: ServiceContext,
   actions: readonly Action[],
+  options: {
+    /** `hide` for a page about one record: the refusal is the same 404 as a missing record. */
+    refusal: "hide" | "explain";
+    audit?: Omit<AuditEntry, "action" | "outcome">;
+  } = { refusal: "explain" },
 ): Promise<void> {
   if (actions.some((action) => rulesFor(ctx.actor.role, action).length > 0)) return;
   const [first] = actions;
   if (!first) return;
   const decision = decide(ctx.actor, first, { partnershipId: ctx.actor.partnershipId });
-  const refusal = new AccessRefused(decision.reason, "explain", {
+  const refusal = new AccessRefused(decision.reason, options.refusal, {
+    ...options.audit,
     action: first,
     outcome: "refused",
     reason: decision.reason,
-    details: { rule: decision.rule },
+    details: { ...options.audit?.details, rule: decision.rule },
   });
   // inActorTransaction records the refusal after the (empty) work rolls back.
   await inActorTransaction(ctx, () => Promise.reject(refusal));

@@ -1,0 +1,614 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import { DEMO_PASSWORD } from "../../db/seed/demo";
+import {
+  expectNoAccessibilityViolations,
+  launchChromium,
+  openPage,
+  saveScreenshot,
+  waitUntilInteractive,
+} from "./support/browser";
+
+const baseUrl = inject("baseUrl");
+let browser: Browser;
+
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+const SCHOOL_DSL = "dsl@school.northbridge.example";
+const PARTNERSHIP_LEAD = "lead@northbridge.example";
+const ADVOCACY_LEAD = "advocacy.lead@advocacy.northbridge.example";
+const ADVOCATE = "advocate@advocacy.northbridge.example";
+const POLICE_OFFICER = "officer@police.northbridge.example";
+
+const ADVOCATES = "Northbridge Young People's Advocates";
+const OUTCOME = "Support completed: risk reduced";
+const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
+async function visit(page: Page, path: string, javaScript: boolean) {
+  const response = await page.goto(path);
+  await waitUntilInteractive(page, javaScript);
+  return response;
+}
+
+async function signIn(page: Page, email: string, javaScript: boolean) {
+  await visit(page, "/sign-in", javaScript);
+  await page.locator("#email").fill(email);
+  await page.locator("#password").fill(DEMO_PASSWORD);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL((url) => url.pathname === "/home");
+  await waitUntilInteractive(page, javaScript);
+}
+
+async function heading(page: Page): Promise<string> {
+  return ((await page.getByRole("heading", { level: 1 }).textContent()) ?? "")
+    .replace(/\s+/g, " ")
+    .trim();
+}
+
+/**
+ * Wait for a navigation (a full page load without JavaScript, the router's with it) to land on the
+ * page whose path matches and whose main heading is `title`, then until it is interactive.
+ */
+async function arrive(
+  page: Page,
+  path: RegExp,
+  title: string,
+  javaScript: boolean,
+): Promise<URL> {
+  await page.waitForURL((url) => path.test(url.pathname));
+  await page.getByRole("heading", { level: 1, name: title, exact: true }).waitFor();
+  await waitUntilInteractive(page, javaScript);
+  return new URL(page.url());
+}
+
+/** The text of the success banner shown after a change. */
+async function successBanner(page: Page): Promise<string> {
+  const banner = page.locator(".govuk-notification-banner--success");
+  await banner.waitFor();
+  return ((await banner.textContent()) ?? "").replace(/\s+/g, " ").trim();
+}
+
+/** The referral's state tag (the first tag under its heading). */
+function stateTag(page: Page) {
+  return page.locator("main h1 + p .govuk-tag").first();
+}
+
+/** Today in the UK plus `days`, as the three parts of a GOV.UK date input. */
+function ukDatePlus(days: number): { day: string; month: string; year: string } {
+  const when = new Date(Date.now() + days * 24 * 60 * 60 * 1000);
+  const [year, month, day] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" })
+    .format(when)
+    .split("-");
+  return { day: String(Number(day)), month: String(Number(month)), year: year! };
+}
+
+interface YoungPersonSeed {
+  givenName: string;
+  familyName: string;
+  /** The family name with one letter changed, as someone else might mistype it. */
+  misspeltFamilyName: string;
+  dateOfBirth: { day: string; month: string; year: string };
+  /** How the referral page shows the date of birth. */
+  dateOfBirthShown: string;
+  postcodeDistrict: string;
+  school: string;
+}
+
+const RUNS: {
+  label: string;
+  javaScript: boolean;
+  suffix: string;
+  person: YoungPersonSeed;
+}[] = [
+  {
+    label: "with JavaScript",
+    javaScript: true,
+    suffix: "js",
+    person: {
+      givenName: "Rowan",
+      familyName: "Whitfield",
+      misspeltFamilyName: "Whitfeeld",
+      dateOfBirth: { day: "13", month: "10", year: "2011" },
+      dateOfBirthShown: "13 October 2011",
+      postcodeDistrict: "NB4",
+      school: "Harbour Lane School",
+    },
+  },
+  {
+    label: "without JavaScript",
+    javaScript: false,
+    suffix: "nojs",
+    person: {
+      givenName: "Ellis",
+      familyName: "Brennan",
+      misspeltFamilyName: "Brennen",
+      dateOfBirth: { day: "23", month: "2", year: "2012" },
+      dateOfBirthShown: "23 February 2012",
+      postcodeDistrict: "NB2",
+      school: "Eastgate Community College",
+    },
+  },
+];
+
+describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
+  const fullName = `${person.givenName} ${person.familyName}`;
+  /** Set by the journey: the referral the later tests look at. */
+  let referralId: string | undefined;
+  let referralPath: string | undefined;
+
+  test("a school refers a young person; the hub screens and routes it; advocates accept, work and close it; the school sees the outcome", async () => {
+    const summary = `${person.givenName} has engaged well with weekly sessions and is back in school full time. The family are supported by the early help team.`;
+    const noteBody = `Met ${person.givenName} at school with the designated safeguarding lead. Agreed weekly sessions.`;
+    const actionText = `Arrange a mentoring introduction for ${person.givenName}`;
+
+    // 1. The school's designated safeguarding lead refers the young person to the hub.
+    {
+      const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+      try {
+        await signIn(page, SCHOOL_DSL, javaScript);
+        await visit(page, "/referrals/new", javaScript);
+        expect(await heading(page)).toBe("Make a referral");
+        await expectNoAccessibilityViolations(page, "make a referral");
+        await page.getByRole("button", { name: "Start a referral" }).click();
+        const start = await arrive(
+          page,
+          new RegExp(`^/referrals/${UUID}/draft/young-person$`),
+          "Who is the referral about?",
+          javaScript,
+        );
+        referralId = start.pathname.split("/")[2];
+        referralPath = `/referrals/${referralId}`;
+        await expectNoAccessibilityViolations(page, "who is the referral about (search)");
+
+        // The duplicate check: nobody like them is known, so they are recorded as someone new.
+        await page.locator("#givenName").fill(person.givenName);
+        await page.locator("#familyName").fill(person.familyName);
+        await page.locator("#dateOfBirth-day").fill(person.dateOfBirth.day);
+        await page.locator("#dateOfBirth-month").fill(person.dateOfBirth.month);
+        await page.locator("#dateOfBirth-year").fill(person.dateOfBirth.year);
+        await page.locator("#postcodeDistrict").fill(person.postcodeDistrict);
+        await page.getByRole("button", { name: "Check for a match" }).click();
+        await page.getByRole("heading", { level: 2, name: "No possible matches" }).waitFor();
+        await page.getByRole("heading", { level: 2, name: "Record a new young person" }).waitFor();
+        await expect(page.locator("#confirmNotAMatch").count()).resolves.toBe(0);
+        // The search answers are kept for the details form.
+        await expect(page.locator("#familyName").inputValue()).resolves.toBe(person.familyName);
+        await expectNoAccessibilityViolations(page, "who is the referral about (no matches)");
+        await page.locator("#school").fill(person.school);
+        await page.getByRole("button", { name: "Record and continue" }).click();
+
+        // Every question page, in order.
+        await arrive(page, /\/draft\/concern$/, "Your concern", javaScript);
+        await expectNoAccessibilityViolations(page, "your concern");
+        await page.getByLabel("At risk of harm or exploitation").check();
+        await page.getByLabel("Tackling county lines and drug misuse").check();
+        await page.getByLabel("Early intervention and prevention").check();
+        await page
+          .locator("#concern")
+          .fill(
+            `${person.givenName} has missed school on Mondays since half term and was seen getting into cars outside the gates.\nA friend told a teacher that ${person.givenName} "runs parcels" for older boys.`,
+          );
+        await page.getByRole("button", { name: "Save and continue" }).click();
+
+        await arrive(page, /\/draft\/risks$/, "Risk indicators", javaScript);
+        await expectNoAccessibilityViolations(page, "risk indicators");
+        await page.locator("#risk-missing_episode").selectOption({ label: "Significant" });
+        await page.locator("#risk-school_absence_or_decline").selectOption({ label: "Emerging" });
+        await page.getByRole("button", { name: "Save and continue" }).click();
+
+        await arrive(
+          page,
+          /\/draft\/knowledge$/,
+          "What the young person and their family know",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "what the young person and family know");
+        await page
+          .locator("#youngPersonKnows")
+          .fill("They know I am asking the partnership for help and agreed to meet an advocate.");
+        await page
+          .locator("#familyKnows")
+          .fill("Their mother knows and asked the school for support.");
+        await page.getByRole("button", { name: "Save and continue" }).click();
+
+        await arrive(page, /\/draft\/safety$/, "Immediate safety and urgency", javaScript);
+        await expectNoAccessibilityViolations(page, "immediate safety and urgency");
+        await page.locator("input[name=immediateDanger][value=no]").check();
+        await page.getByLabel("Routine", { exact: true }).check();
+        await page.getByRole("button", { name: "Save and continue" }).click();
+
+        await arrive(page, /\/draft\/destination$/, "Where to send the referral", javaScript);
+        await expectNoAccessibilityViolations(page, "where to send the referral");
+        await page.getByLabel("The partnership hub (recommended)").check();
+        await page.getByRole("button", { name: "Save and continue" }).click();
+
+        // Check the answers, then send.
+        await arrive(
+          page,
+          /\/draft\/check$/,
+          "Check your answers before sending the referral",
+          javaScript,
+        );
+        const answers = page.locator("main");
+        await expect(answers.innerText()).resolves.toContain(fullName);
+        await expect(answers.innerText()).resolves.toContain(`Born ${person.dateOfBirthShown}`);
+        await expect(answers.innerText()).resolves.toContain("Missing episodes");
+        await expect(answers.innerText()).resolves.toContain("The partnership hub");
+        await expect(page.getByText("Not answered yet").count()).resolves.toBe(0);
+        await expectNoAccessibilityViolations(page, "check your answers");
+        await saveScreenshot(page, `referral-check-answers-${suffix}`);
+        await page.getByRole("button", { name: "Send referral" }).click();
+
+        const sent = await arrive(
+          page,
+          new RegExp(`^${referralPath}$`),
+          fullName,
+          javaScript,
+        );
+        expect(sent.searchParams.get("done")).toBe("submitted");
+        expect(await successBanner(page)).toContain("Referral sent to the partnership");
+        await expect(stateTag(page).textContent()).resolves.toBe("Waiting for screening");
+        await expectNoAccessibilityViolations(page, "referral, waiting for screening");
+        expect(scriptErrors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+    if (!referralPath) throw new Error("The referral was not started");
+
+    // 2. The partnership lead screens it amber and routes it to the advocates.
+    {
+      const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+      try {
+        await signIn(page, PARTNERSHIP_LEAD, javaScript);
+        const response = await visit(page, referralPath, javaScript);
+        expect(response?.status()).toBe(200);
+        expect(await heading(page)).toBe(fullName);
+        await expect(stateTag(page).textContent()).resolves.toBe("Waiting for screening");
+        await expectNoAccessibilityViolations(page, "referral as the partnership lead sees it");
+
+        await page.getByRole("link", { name: "Screen (RAG rating)" }).click();
+        await arrive(
+          page,
+          new RegExp(`^${referralPath}/steps/screen$`),
+          "Screen the referral",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "screen the referral");
+        await page.getByLabel("Amber", { exact: true }).check();
+        await page
+          .locator("#rationale")
+          .fill(
+            "Repeated missing episodes and reported running of parcels: significant risk of criminal exploitation needing a coordinated response.",
+          );
+        await page.getByRole("button", { name: "Save the rating" }).click();
+        await arrive(page, new RegExp(`^${referralPath}$`), fullName, javaScript);
+        expect(await successBanner(page)).toContain("Screening recorded");
+        await expect(stateTag(page).textContent()).resolves.toBe("Screened");
+        await expect(page.locator("main h1 + p").innerText()).resolves.toContain("Amber");
+        await expectNoAccessibilityViolations(page, "referral, screened");
+
+        await page.getByRole("link", { name: "Route to agencies" }).click();
+        await arrive(
+          page,
+          new RegExp(`^${referralPath}/steps/route$`),
+          "Route the referral",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "route the referral");
+        await page.getByLabel(ADVOCATES, { exact: true }).check();
+        await page.getByRole("button", { name: "Route the referral" }).click();
+        await arrive(page, new RegExp(`^${referralPath}$`), fullName, javaScript);
+        expect(await successBanner(page)).toContain("Referral routed");
+        await expect(stateTag(page).textContent()).resolves.toBe(
+          "Waiting for an agency to accept",
+        );
+        const advocatesRow = page.getByRole("row", { name: new RegExp(`^${ADVOCATES}`) });
+        await expect(advocatesRow.innerText()).resolves.toContain("Waiting for an answer");
+        await expectNoAccessibilityViolations(page, "referral, routed");
+        expect(scriptErrors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+
+    // 3. The advocates' lead accepts it and allocates Tomasz Nowak.
+    {
+      const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+      try {
+        await signIn(page, ADVOCACY_LEAD, javaScript);
+        await visit(page, referralPath, javaScript);
+        expect(await heading(page)).toBe(fullName);
+        await expectNoAccessibilityViolations(page, "referral as the receiving agency lead sees it");
+        await page.getByRole("link", { name: "Accept and allocate" }).click();
+        await arrive(
+          page,
+          new RegExp(`^${referralPath}/steps/accept$`),
+          "Accept the referral",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "accept the referral");
+        await page.locator("#allocatedUserId").selectOption({ label: "Tomasz Nowak" });
+        await page.getByRole("button", { name: "Accept and allocate" }).click();
+        await arrive(page, new RegExp(`^${referralPath}$`), fullName, javaScript);
+        expect(await successBanner(page)).toContain("Referral accepted and allocated");
+        await expect(stateTag(page).textContent()).resolves.toBe("Active");
+        const advocatesRow = page.getByRole("row", { name: new RegExp(`^${ADVOCATES}`) });
+        await expect(advocatesRow.innerText()).resolves.toContain(
+          "Accepted: allocated to Tomasz Nowak",
+        );
+        await expectNoAccessibilityViolations(page, "referral, accepted");
+        expect(scriptErrors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+
+    // 4. The advocate adds a shared note and an action, then closes the referral with an outcome.
+    {
+      const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+      try {
+        await signIn(page, ADVOCATE, javaScript);
+        await visit(page, referralPath, javaScript);
+        expect(await heading(page)).toBe(fullName);
+        await expectNoAccessibilityViolations(page, "referral as the allocated advocate sees it");
+
+        await page.getByRole("link", { name: "Add a contact or note" }).click();
+        await arrive(
+          page,
+          new RegExp(`^${referralPath}/notes/new$`),
+          "Add a contact or note",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "add a contact or note");
+        // The date it happened starts as today.
+        const today = ukDatePlus(0);
+        await expect(page.locator("#occurredOn-day").inputValue()).resolves.toBe(today.day);
+        await page.getByLabel("Contact: in person", { exact: true }).check();
+        await page.locator("#body").fill(noteBody);
+        await page.getByLabel("Shared with every agency involved", { exact: true }).check();
+        await page.getByRole("button", { name: "Add note" }).click();
+        await arrive(page, new RegExp(`^${referralPath}$`), fullName, javaScript);
+        expect(await successBanner(page)).toContain("Note added");
+        await expect(page.locator("#case-work").innerText()).resolves.toContain(noteBody);
+        await expectNoAccessibilityViolations(page, "referral, note added");
+
+        await page.getByRole("link", { name: "Add an action" }).click();
+        await arrive(
+          page,
+          new RegExp(`^${referralPath}/actions/new$`),
+          "Add an action",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "add an action");
+        const due = ukDatePlus(14);
+        await page.locator("#description").fill(actionText);
+        await page.locator("#assignedAgencyId").selectOption({ label: ADVOCATES });
+        await page.locator("#dueOn-day").fill(due.day);
+        await page.locator("#dueOn-month").fill(due.month);
+        await page.locator("#dueOn-year").fill(due.year);
+        await page.getByRole("button", { name: "Add action" }).click();
+        await arrive(page, new RegExp(`^${referralPath}$`), fullName, javaScript);
+        expect(await successBanner(page)).toContain("Action added");
+        await expect(page.locator("#case-work").innerText()).resolves.toContain(actionText);
+        await expectNoAccessibilityViolations(page, "referral, action added");
+
+        await page.getByRole("link", { name: "Close with an outcome" }).click();
+        await arrive(
+          page,
+          new RegExp(`^${referralPath}/steps/close$`),
+          "Close the referral",
+          javaScript,
+        );
+        await expectNoAccessibilityViolations(page, "close the referral");
+        await page.getByLabel(OUTCOME, { exact: true }).check();
+        await page.locator("#summary").fill(summary);
+        await page.getByRole("button", { name: "Close the referral" }).click();
+        await arrive(page, new RegExp(`^${referralPath}$`), fullName, javaScript);
+        expect(await successBanner(page)).toContain("Referral closed");
+        await expect(stateTag(page).textContent()).resolves.toBe("Closed");
+        await expectNoAccessibilityViolations(page, "referral, closed (advocate)");
+        expect(scriptErrors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+
+    // 5. The referrer sees the outcome: on the referral and in "Referrals I made".
+    {
+      const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+      try {
+        await signIn(page, SCHOOL_DSL, javaScript);
+        await visit(page, referralPath, javaScript);
+        expect(await heading(page)).toBe(fullName);
+        await expect(stateTag(page).textContent()).resolves.toBe("Closed");
+        const outcome = page.getByRole("heading", { level: 2, name: `Outcome: ${OUTCOME}` });
+        await outcome.waitFor();
+        await expect(page.locator(".govuk-inset-text", { has: outcome }).innerText()).resolves.toContain(
+          summary,
+        );
+        // The advocate's shared note reaches the referrer's agency too.
+        await expect(page.locator("#case-work").innerText()).resolves.toContain(noteBody);
+        const reference = ((await page.locator("main .govuk-caption-l").first().textContent()) ?? "")
+          .replace(/^Referral\s+/, "")
+          .trim();
+        expect(reference).not.toBe("");
+        await expectNoAccessibilityViolations(page, "referral, closed (referrer)");
+        await saveScreenshot(page, `referral-closed-${suffix}`);
+
+        await visit(page, "/cases?caseload=referred", javaScript);
+        expect(await heading(page)).toBe("Cases");
+        await page.getByRole("heading", { level: 2, name: "Referrals I made" }).waitFor();
+        await expectNoAccessibilityViolations(page, "cases: referrals I made");
+        // Closed referrals have nothing due, so they sort last: filter to find this one.
+        await page.locator("#state").selectOption({ label: "Closed" });
+        await page.locator("#sort").selectOption({ label: "Newest first" });
+        await page.getByRole("button", { name: "Apply filters" }).click();
+        await page.waitForURL(
+          (url) =>
+            url.pathname === "/cases" &&
+            url.searchParams.get("caseload") === "referred" &&
+            url.searchParams.get("state") === "closed" &&
+            url.searchParams.get("sort") === "newest",
+        );
+        await waitUntilInteractive(page, javaScript);
+        const row = page.getByRole("row").filter({
+          has: page.getByRole("link", { name: reference, exact: true }),
+        });
+        await row.waitFor();
+        const cells = (await row.getByRole("cell").allInnerTexts()).map((text) =>
+          text.replace(/\s+/g, " ").trim(),
+        );
+        expect(cells[1]).toBe(fullName);
+        expect(cells[2]).toBe("Closed");
+        expect(cells[3]).toBe("Amber");
+        expect(cells.at(-1)).toBe(OUTCOME);
+        await expectNoAccessibilityViolations(page, "cases: referrals I made, closed");
+        expect(scriptErrors).toEqual([]);
+      } finally {
+        await context.close();
+      }
+    }
+  }, 240_000);
+
+  test("an agency that is not involved gets a 404 for the referral, and its duplicate check shows only who knows the young person", async () => {
+    expect(referralPath, "the journey test creates the referral").toBeDefined();
+    const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+    try {
+      await signIn(page, POLICE_OFFICER, javaScript);
+      // The refusal looks exactly like a referral that does not exist. The access log records it
+      // (action referral.view, outcome refused); the end-to-end tests have no database address to
+      // look, so the integration tests check that.
+      const refused = await page.goto(referralPath!);
+      expect(refused?.status()).toBe(404);
+      expect(await heading(page)).toBe("Page not found");
+      await expect(page.locator("main").innerText()).resolves.not.toContain(person.familyName);
+      await expectNoAccessibilityViolations(page, "404 for a referral of another agency");
+      const missing = await page.goto(`/referrals/00000000-0000-4000-8000-000000000000`);
+      expect(missing?.status()).toBe(404);
+      expect(await heading(page)).toBe("Page not found");
+
+      await visit(page, "/referrals/new", javaScript);
+      await page.getByRole("button", { name: "Start a referral" }).click();
+      await arrive(
+        page,
+        new RegExp(`^/referrals/${UUID}/draft/young-person$`),
+        "Who is the referral about?",
+        javaScript,
+      );
+      await page.locator("#givenName").fill(person.givenName);
+      await page.locator("#familyName").fill(person.misspeltFamilyName);
+      await page.locator("#dateOfBirth-day").fill(person.dateOfBirth.day);
+      await page.locator("#dateOfBirth-month").fill(person.dateOfBirth.month);
+      await page.locator("#dateOfBirth-year").fill(person.dateOfBirth.year);
+      await page.getByRole("button", { name: "Check for a match" }).click();
+      await page.getByRole("heading", { level: 2, name: "1 possible match" }).waitFor();
+      const matches = page.locator("#matches + ul");
+      const shown = (await matches.innerText()).replace(/\s+/g, " ");
+      expect(shown).toContain("Known to the partnership");
+      expect(shown).toContain(
+        `A young person matching these details is known to: Northbridge Academy, ${ADVOCATES}. You cannot see their record.`,
+      );
+      // Nothing about the young person themselves.
+      const main = await page.locator("main").innerText();
+      for (const secret of [
+        person.familyName,
+        person.dateOfBirthShown,
+        person.school,
+        person.postcodeDistrict,
+      ]) {
+        expect(main).not.toContain(secret);
+      }
+      await expect(page.getByRole("button", { name: /Refer this young person/ }).count()).resolves.toBe(0);
+      await expect(page.locator(".govuk-summary-card").count()).resolves.toBe(0);
+      // Because a match was found, recording someone new needs a confirmation.
+      await page.locator("#confirmNotAMatch").waitFor();
+      await expectNoAccessibilityViolations(page, "duplicate check: known to the partnership");
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  }, 90_000);
+
+  test("a question page with every answer wrong shows every error and keeps what was typed; a malformed step is a 400", async () => {
+    const { context, page, scriptErrors } = await openPage(browser, { baseUrl, javaScript });
+    try {
+      await signIn(page, SCHOOL_DSL, javaScript);
+      await visit(page, "/referrals/new", javaScript);
+      await page.getByRole("button", { name: "Start a referral" }).click();
+      const start = await arrive(
+        page,
+        new RegExp(`^/referrals/${UUID}/draft/young-person$`),
+        "Who is the referral about?",
+        javaScript,
+      );
+      const draftPath = start.pathname.replace(/\/young-person$/, "");
+      await visit(page, `${draftPath}/concern`, javaScript);
+      expect(await heading(page)).toBe("Your concern");
+      const tooLong = `${"A long account of what happened. ".repeat(303)}`.slice(0, 10_001);
+      expect(tooLong).toHaveLength(10_001);
+      await page.locator("#concern").fill(tooLong);
+      await page.getByRole("button", { name: "Save and continue" }).click();
+
+      const summary = page.locator(".govuk-error-summary");
+      await summary.waitFor();
+      expect(new URL(page.url()).pathname).toBe(`${draftPath}/concern`);
+      const links = summary.getByRole("link");
+      await expect(links.allInnerTexts()).resolves.toEqual([
+        "Select the young person's role in the concern",
+        "Select at least one Strategy theme",
+        "Your concern must be 10,000 characters or fewer",
+      ]);
+      await expect(links.evaluateAll((all) => all.map((link) => link.getAttribute("href")))).resolves.toEqual(
+        ["#concernRoles", "#themes", "#concern"],
+      );
+      await expect(page.title()).resolves.toMatch(/^Error: Your concern/);
+      await expect(page.locator("#concern").inputValue()).resolves.toBe(tooLong);
+      // Each field shows its own message.
+      await expect(page.locator("#concern-error").innerText()).resolves.toContain(
+        "Your concern must be 10,000 characters or fewer",
+      );
+      if (javaScript) {
+        // The summary takes focus so that a screen reader announces it.
+        await expect(
+          summary.evaluate((element) => element === document.activeElement),
+        ).resolves.toBe(true);
+      }
+      await expectNoAccessibilityViolations(page, "your concern, with errors");
+      expect(scriptErrors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+
+    // A screening form no page of ours would send: an unknown RAG rating.
+    const lead = await openPage(browser, { baseUrl, javaScript });
+    try {
+      await signIn(lead.page, PARTNERSHIP_LEAD, javaScript);
+      await visit(lead.page, "/cases?caseload=screening&sort=oldest", javaScript);
+      const first = lead.page.locator("main table tbody tr a.govuk-link").first();
+      const href = await first.getAttribute("href");
+      expect(href).toMatch(new RegExp(`^/referrals/${UUID}$`));
+      await visit(lead.page, `${href}/steps/screen`, javaScript);
+      expect(await heading(lead.page)).toBe("Screen the referral");
+      const version = await lead.page.locator("input[name=version]").inputValue();
+      const response = await lead.page.request.post(`${href}/steps/screen`, {
+        form: { version, rag: "purple", rationale: "Not a rating this service knows." },
+        headers: { "Sec-Fetch-Site": "same-origin" },
+        maxRedirects: 0,
+      });
+      expect(response.status()).toBe(400);
+      // Still waiting for screening: nothing was recorded.
+      await visit(lead.page, href!, javaScript);
+      await expect(stateTag(lead.page).textContent()).resolves.toBe("Waiting for screening");
+      expect(lead.scriptErrors).toEqual([]);
+    } finally {
+      await lead.context.close();
+    }
+  }, 90_000);
+});
