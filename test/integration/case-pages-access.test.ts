@@ -109,7 +109,7 @@ describe("case pages for people who never see case data", () => {
     const world = await createReferralWorld(db.owner);
     const missing = "00000000-0000-4000-8000-00000000dead";
     const result = await open(
-      referralPage.loader as Loader,
+      referralPage.loader,
       `/referrals/${missing}`,
       world.people.administrator,
       { referralId: missing },
