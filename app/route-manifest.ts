@@ -35,6 +35,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
     "caseload.view_partnership",
   ),
   "young-people.$youngPersonId.tsx": signedIn("young_person.view"),
+  "young-people.$youngPersonId.edit.tsx": signedIn("young_person.edit"),
   "admin._index.tsx": signedIn("agency.manage", "user.manage", "agreement.manage"),
   "admin.agencies._index.tsx": signedIn("agency.manage"),
   "admin.agencies.new.tsx": signedIn("agency.manage"),

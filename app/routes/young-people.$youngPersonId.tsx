@@ -53,6 +53,13 @@ export default function YoungPerson() {
               { key: "Police reference", value: person.policeReference ?? NOT_RECORDED },
             ]}
           />
+          {person.mayCorrect ? (
+            <p className="govuk-body">
+              <Link className="govuk-link" to={`/young-people/${person.id}/edit`}>
+                Correct these details
+              </Link>
+            </p>
+          ) : null}
         </div>
       </div>
       <h2 className="govuk-heading-m">Referrals</h2>

@@ -349,10 +349,39 @@ export async function authorizeYoungPerson(
   return row;
 }
 
+/** Whether the actor may take `action` on a young person they have already been allowed to see. */
+export async function mayActOnYoungPerson(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+  row: { id: string; partnership_id: string },
+  action: "young_person.view" | "young_person.edit",
+): Promise<boolean> {
+  const agencies = (await involvementOf(trx, [row.id])).get(row.id) ?? [];
+  const facts = youngPersonFacts(
+    ctx,
+    row.partnership_id,
+    agencies.map((agency) => agency.id),
+  );
+  return decide(ctx.actor, action, facts).allowed;
+}
+
 /** One young person's record, for someone whose agency is involved (or a partnership lead). */
 export function getYoungPerson(ctx: ServiceContext, id: string): Promise<YoungPersonView> {
   return inActorTransaction(ctx, async (trx) => {
     const row = await authorizeYoungPerson(trx, ctx, id, "young_person.view", {
+      recordAllowed: true,
+    });
+    return toView(row);
+  });
+}
+
+/** A young person's details for the person correcting them (a refusal is a 404; the read is recorded). */
+export function getYoungPersonForCorrection(
+  ctx: ServiceContext,
+  id: string,
+): Promise<YoungPersonView> {
+  return inActorTransaction(ctx, async (trx) => {
+    const row = await authorizeYoungPerson(trx, ctx, id, "young_person.edit", {
       recordAllowed: true,
     });
     return toView(row);

@@ -8,7 +8,7 @@ import {
 } from "../../policies";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { loadReferral, referralFacts, referralReference } from "./referral-access.server";
-import { authorizeYoungPerson } from "./young-people.server";
+import { authorizeYoungPerson, mayActOnYoungPerson } from "./young-people.server";
 
 /** One referral about the young person, as their record lists it. */
 export interface YoungPersonReferral {
@@ -39,6 +39,8 @@ export interface YoungPersonRecord {
   uniquePupilNumber: string | null;
   policeReference: string | null;
   referrals: YoungPersonReferral[];
+  /** The person may correct these details. */
+  mayCorrect: boolean;
 }
 
 /** Today's date in the UK as YYYY-MM-DD: an age changes on the UK birthday, not the UTC one. */
@@ -90,6 +92,7 @@ export function getYoungPersonRecord(ctx: ServiceContext, id: string): Promise<Y
       });
     }
     return {
+      mayCorrect: await mayActOnYoungPerson(trx, ctx, person, "young_person.edit"),
       id: person.id,
       name: `${person.given_name} ${person.family_name}`,
       givenName: person.given_name,
