@@ -23,7 +23,7 @@ async function post(user: User, youngPersonId: string, fields: Record<string, st
       request: formRequest(path, fields, cookie),
       params: { youngPersonId },
       context: loadContext(db.app),
-    } as ActionFunctionArgs),
+    }),
   );
 }
 
