@@ -1,4 +1,3 @@
-import type { ActionFunctionArgs } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
 import * as editPage from "../../app/routes/young-people.$youngPersonId.edit";
 import type { User } from "../../db/types";
