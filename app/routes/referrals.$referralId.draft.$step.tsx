@@ -5,7 +5,13 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import {
+  Form,
+  useActionData,
+  useLoaderData,
+  useSearchParams,
+  type ShouldRevalidateFunction,
+} from "@remix-run/react";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -15,6 +21,7 @@ import { getDraft, saveDraft } from "~/services/referrals.server";
 import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, type FieldError } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
+import { useDraftAutosave } from "~/ui/use-draft-autosave";
 import {
   MalformedAnswer,
   NEXT_STEP,
@@ -36,6 +43,12 @@ function stepParam(params: Record<string, string | undefined>): QuestionStep {
   }
   return step as QuestionStep;
 }
+
+/** A background save changes nothing on the page: the page is not loaded again for it. */
+export const shouldRevalidate: ShouldRevalidateFunction = ({
+  formData,
+  defaultShouldRevalidate,
+}) => (formData?.get("autosave") === "yes" ? false : defaultShouldRevalidate);
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireActorForRecord(
@@ -82,6 +95,8 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
     if (!(error instanceof InvalidInput)) throw error;
     saveErrors = error.errors;
   }
+  // A background save while the person types: nothing to check or show yet.
+  if (form.get("autosave") === "yes") return data({ answers: null, errors: [] });
   const typed = { ...emptyAnswers(), ...read.answers } as DraftAnswers;
   const missing = draftProblems(typed)
     .filter((problem) => problem.step === step)
@@ -129,6 +144,8 @@ export default function QuestionPage() {
   const returnTo = search.get("returnTo") === "check";
   const answers = result?.answers ?? page.answers;
   const errors = result?.errors ?? [];
+  const formAction = `/referrals/${page.id}/draft/${page.step}${returnTo ? "?returnTo=check" : ""}`;
+  const form = useDraftAutosave(formAction);
   const index = QUESTION_STEPS.indexOf(page.step);
   const previous = index === 0 ? "young-person" : QUESTION_STEPS[index - 1];
   return (
@@ -150,11 +167,7 @@ export default function QuestionPage() {
           ) : null}
           <span className="govuk-caption-l">Referral {page.reference}</span>
           <h1 className="govuk-heading-l">{STEP_TITLES[page.step]}</h1>
-          <Form
-            method="post"
-            action={`/referrals/${page.id}/draft/${page.step}${returnTo ? "?returnTo=check" : ""}`}
-            noValidate
-          >
+          <Form method="post" action={formAction} noValidate ref={form}>
             {returnTo ? <input type="hidden" name="returnTo" value="check" /> : null}
             <StepQuestions
               step={page.step}
