@@ -13,14 +13,12 @@ import {
 import { requireActorFor } from "~/auth/session.server";
 import { serviceCall } from "~/http.server";
 import {
-  agencyFilterChoices,
   CASELOAD_SORTS,
   CASELOADS,
-  caseloadsFor,
-  listCaseload,
   type Caseload,
   type CaseloadSort,
-} from "~/services/caseloads.server";
+} from "~/services/caseload-lists";
+import { agencyFilterChoices, caseloadsFor, listCaseload } from "~/services/caseloads.server";
 import { Checkboxes } from "~/ui/checkboxes";
 import { formatDateTime } from "~/ui/dates";
 import { Button } from "~/ui/form";

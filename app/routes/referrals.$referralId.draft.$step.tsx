@@ -101,10 +101,10 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const missing = draftProblems(typed)
     .filter((problem) => problem.step === step)
     .filter((problem) => !read.tooLong.some((error) => error.field === problem.field));
-  const errors = [...read.tooLong, ...saveErrors, ...missing].map(({ field, message }) => ({
-    field,
-    message,
-  }));
+  // In the order the fields appear on the page, as the GOV.UK error summary asks.
+  const errors = [...read.tooLong, ...saveErrors, ...missing]
+    .map(({ field, message }) => ({ field, message }))
+    .sort((a, b) => fieldPosition(step, a.field) - fieldPosition(step, b.field));
   if (errors.length > 0) {
     // Show exactly what was typed, including answers too long to save.
     const shown = { ...typed };
@@ -117,6 +117,19 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const next = form.get("returnTo") === "check" ? "check" : NEXT_STEP[step];
   const danger = step === "safety" && read.answers.immediateDanger === "yes" ? "?danger=yes" : "";
   throw redirect(`/referrals/${id}/draft/${next}${danger}`);
+}
+
+const FIELD_ORDER: Record<QuestionStep, readonly string[]> = {
+  concern: ["concernRoles", "themes", "concern"],
+  risks: [],
+  knowledge: ["youngPersonKnows", "familyKnows"],
+  safety: ["immediateDanger", "immediateAction", "urgency"],
+  destination: ["destination", "destinationAgencyId"],
+};
+
+function fieldPosition(step: QuestionStep, field: string): number {
+  const position = FIELD_ORDER[step].indexOf(field);
+  return position === -1 ? FIELD_ORDER[step].length : position;
 }
 
 function emptyAnswers(): Omit<DraftAnswers, "youngPersonId"> & { youngPersonId: string } {

@@ -2,7 +2,6 @@ import { sql, type SqlBool, type Expression } from "kysely";
 import {
   decide,
   REFERRAL_STATE_LABELS,
-  type Action,
   type Outcome,
   type RagRating,
   type ReferralState,
@@ -14,19 +13,8 @@ import { inActorTransaction, type ServiceContext } from "./context.server";
 import { referralReference } from "./referral-access.server";
 import { sharingStateFor } from "./sharing-state.server";
 
-/** The lists of referrals people work from. */
-export const CASELOADS = {
-  mine: { title: "My cases", action: "caseload.view_own" },
-  screening: { title: "Waiting for screening", action: "caseload.view_partnership" },
-  agency: { title: "My agency's cases", action: "caseload.view_agency" },
-  all: { title: "All referrals", action: "caseload.view_partnership" },
-  referred: { title: "Referrals I made", action: "caseload.view_own" },
-} as const satisfies Record<string, { title: string; action: Action }>;
-
-export type Caseload = keyof typeof CASELOADS;
-
-export const CASELOAD_SORTS = ["due", "newest", "oldest", "name"] as const;
-export type CaseloadSort = (typeof CASELOAD_SORTS)[number];
+export { CASELOAD_SORTS, CASELOADS, type Caseload, type CaseloadSort } from "./caseload-lists";
+import { CASELOADS, type Caseload, type CaseloadSort } from "./caseload-lists";
 
 export interface CaseloadFilters {
   state?: ReferralState;

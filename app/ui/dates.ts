@@ -10,7 +10,8 @@ const DATE_TIME = new Intl.DateTimeFormat("en-GB", {
   year: "numeric",
   hour: "numeric",
   minute: "2-digit",
-  hour12: true,
+  // "h12": 12:30pm, never 0:30pm (Node and browsers disagree on hour12 for en-GB).
+  hourCycle: "h12",
 });
 
 /** "Wednesday 27 November 2026 at 3:05pm" (and "at 3pm", "at midday", "at midnight"). */

@@ -224,11 +224,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await page.locator("#risk-school_absence_or_decline").selectOption({ label: "Emerging" });
         await page.getByRole("button", { name: "Save and continue" }).click();
 
-        await arrive(
-          session,
-          /\/draft\/knowledge$/,
-          "What the young person and their family know",
-        );
+        await arrive(session, /\/draft\/knowledge$/, "What the young person and their family know");
         await expectNoAccessibilityViolations(page, "what the young person and family know");
         await page
           .locator("#youngPersonKnows")
@@ -250,11 +246,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await page.getByRole("button", { name: "Save and continue" }).click();
 
         // Check the answers, then send.
-        await arrive(
-          session,
-          /\/draft\/check$/,
-          "Check your answers before sending the referral",
-        );
+        await arrive(session, /\/draft\/check$/, "Check your answers before sending the referral");
         const answers = page.locator("main");
         await expect(answers.innerText()).resolves.toContain(fullName);
         await expect(answers.innerText()).resolves.toContain(`Born ${person.dateOfBirthShown}`);
@@ -265,11 +257,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await saveScreenshot(page, `referral-check-answers-${suffix}`);
         await page.getByRole("button", { name: "Send referral" }).click();
 
-        const sent = await arrive(
-          session,
-          new RegExp(`^${referralPath}$`),
-          fullName,
-        );
+        const sent = await arrive(session, new RegExp(`^${referralPath}$`), fullName);
         expect(sent.searchParams.get("done")).toBe("submitted");
         expect(await successBanner(page)).toContain("Referral sent to the partnership");
         await expect(stateTag(page).textContent()).resolves.toBe("Waiting for screening");
@@ -293,11 +281,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expectNoAccessibilityViolations(page, "referral as the partnership lead sees it");
 
         await page.getByRole("link", { name: "Screen (RAG rating)" }).click();
-        await arrive(
-          session,
-          new RegExp(`^${referralPath}/steps/screen$`),
-          "Screen the referral",
-        );
+        await arrive(session, new RegExp(`^${referralPath}/steps/screen$`), "Screen the referral");
         await expectNoAccessibilityViolations(page, "screen the referral");
         await page.getByLabel("Amber", { exact: true }).check();
         await page
@@ -313,19 +297,13 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expectNoAccessibilityViolations(page, "referral, screened");
 
         await page.getByRole("link", { name: "Route to agencies" }).click();
-        await arrive(
-          session,
-          new RegExp(`^${referralPath}/steps/route$`),
-          "Route the referral",
-        );
+        await arrive(session, new RegExp(`^${referralPath}/steps/route$`), "Route the referral");
         await expectNoAccessibilityViolations(page, "route the referral");
         await page.getByLabel(ADVOCATES, { exact: true }).check();
         await page.getByRole("button", { name: "Route the referral" }).click();
         await arrive(session, new RegExp(`^${referralPath}$`), fullName);
         expect(await successBanner(page)).toContain("Referral routed");
-        await expect(stateTag(page).textContent()).resolves.toBe(
-          "Waiting for an agency to accept",
-        );
+        await expect(stateTag(page).textContent()).resolves.toBe("Waiting for an agency to accept");
         const advocatesRow = page.getByRole("row", { name: new RegExp(`^${ADVOCATES}`) });
         await expect(advocatesRow.innerText()).resolves.toContain("Waiting for an answer");
         await expectNoAccessibilityViolations(page, "referral, routed");
@@ -342,13 +320,12 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
       try {
         await visit(session, referralPath);
         expect(await heading(page)).toBe(fullName);
-        await expectNoAccessibilityViolations(page, "referral as the receiving agency lead sees it");
-        await page.getByRole("link", { name: "Accept and allocate" }).click();
-        await arrive(
-          session,
-          new RegExp(`^${referralPath}/steps/accept$`),
-          "Accept the referral",
+        await expectNoAccessibilityViolations(
+          page,
+          "referral as the receiving agency lead sees it",
         );
+        await page.getByRole("link", { name: "Accept and allocate" }).click();
+        await arrive(session, new RegExp(`^${referralPath}/steps/accept$`), "Accept the referral");
         await expectNoAccessibilityViolations(page, "accept the referral");
         await page.locator("#allocatedUserId").selectOption({ label: "Tomasz Nowak" });
         await page.getByRole("button", { name: "Accept and allocate" }).click();
@@ -376,11 +353,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expectNoAccessibilityViolations(page, "referral as the allocated advocate sees it");
 
         await page.getByRole("link", { name: "Add a contact or note" }).click();
-        await arrive(
-          session,
-          new RegExp(`^${referralPath}/notes/new$`),
-          "Add a contact or note",
-        );
+        await arrive(session, new RegExp(`^${referralPath}/notes/new$`), "Add a contact or note");
         await expectNoAccessibilityViolations(page, "add a contact or note");
         // The date it happened starts as today.
         const today = ukDatePlus(0);
@@ -395,11 +368,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expectNoAccessibilityViolations(page, "referral, note added");
 
         await page.getByRole("link", { name: "Add an action" }).click();
-        await arrive(
-          session,
-          new RegExp(`^${referralPath}/actions/new$`),
-          "Add an action",
-        );
+        await arrive(session, new RegExp(`^${referralPath}/actions/new$`), "Add an action");
         await expectNoAccessibilityViolations(page, "add an action");
         const due = ukDatePlus(14);
         await page.locator("#description").fill(actionText);
@@ -414,11 +383,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expectNoAccessibilityViolations(page, "referral, action added");
 
         await page.getByRole("link", { name: "Close with an outcome" }).click();
-        await arrive(
-          session,
-          new RegExp(`^${referralPath}/steps/close$`),
-          "Close the referral",
-        );
+        await arrive(session, new RegExp(`^${referralPath}/steps/close$`), "Close the referral");
         await expectNoAccessibilityViolations(page, "close the referral");
         await page.getByLabel(OUTCOME, { exact: true }).check();
         await page.locator("#summary").fill(summary);
@@ -443,12 +408,14 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expect(stateTag(page).textContent()).resolves.toBe("Closed");
         const outcome = page.getByRole("heading", { level: 2, name: `Outcome: ${OUTCOME}` });
         await outcome.waitFor();
-        await expect(page.locator(".govuk-inset-text", { has: outcome }).innerText()).resolves.toContain(
-          summary,
-        );
+        await expect(
+          page.locator(".govuk-inset-text", { has: outcome }).innerText(),
+        ).resolves.toContain(summary);
         // The advocate's shared note reaches the referrer's agency too.
         await expect(page.locator("#case-work").innerText()).resolves.toContain(noteBody);
-        const reference = ((await page.locator("main .govuk-caption-l").first().textContent()) ?? "")
+        const reference = (
+          (await page.locator("main .govuk-caption-l").first().textContent()) ?? ""
+        )
           .replace(/^Referral\s+/, "")
           .trim();
         expect(reference).not.toBe("");
@@ -489,7 +456,9 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await context.close();
       }
     }
-  }, 240_000);
+    // Without JavaScript each accessibility check runs on a copy of the page: about 3 to 4 seconds
+    // each on two cores, over 100 seconds for the journey's 28 pages.
+  }, 300_000);
 
   test("an agency that is not involved gets a 404 for the referral, and its duplicate check shows only who knows the young person", async () => {
     expect(referralPath, "the journey test creates the referral").toBeDefined();
@@ -497,8 +466,8 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
     const { context, page, scriptErrors } = session;
     try {
       // The refusal looks exactly like a referral that does not exist. The access log records it
-      // (action referral.view, outcome refused); the end-to-end tests have no database address to
-      // look, so the integration tests check that.
+      // (action referral.view, outcome refused, against this record); the end-to-end tests have no
+      // database address to look there, so test/integration/referrals.test.ts checks that.
       const refused = await page.goto(referralPath!);
       expect(refused?.status()).toBe(404);
       expect(await heading(page)).toBe("Page not found");
@@ -538,7 +507,9 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
       ]) {
         expect(main).not.toContain(secret);
       }
-      await expect(page.getByRole("button", { name: /Refer this young person/ }).count()).resolves.toBe(0);
+      await expect(
+        page.getByRole("button", { name: /Refer this young person/ }).count(),
+      ).resolves.toBe(0);
       await expect(page.locator(".govuk-summary-card").count()).resolves.toBe(0);
       // Because a match was found, recording someone new needs a confirmation.
       await page.locator("#confirmNotAMatch").waitFor();
@@ -572,15 +543,17 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
       const summary = page.locator(".govuk-error-summary");
       await summary.waitFor();
       expect(new URL(page.url()).pathname).toBe(`${draftPath}/concern`);
+      // One error per field, in the order the fields are on the page (as the GOV.UK Design System
+      // asks), each linking to its field.
       const links = summary.getByRole("link");
       await expect(links.allInnerTexts()).resolves.toEqual([
         "Select the young person's role in the concern",
         "Select at least one Strategy theme",
         "Your concern must be 10,000 characters or fewer",
       ]);
-      await expect(links.evaluateAll((all) => all.map((link) => link.getAttribute("href")))).resolves.toEqual(
-        ["#concernRoles", "#themes", "#concern"],
-      );
+      await expect(
+        links.evaluateAll((all) => all.map((link) => link.getAttribute("href"))),
+      ).resolves.toEqual(["#concernRoles", "#themes", "#concern"]);
       await expect(page.title()).resolves.toMatch(/^Error: Your concern/);
       await expect(page.locator("#concern").inputValue()).resolves.toBe(tooLong);
       // Each field shows its own message.

@@ -61,10 +61,11 @@ describe("a referral's question pages", () => {
       ["concern", tooLong],
     ])) as { data: { errors: { field: string }[]; answers: { concern: string } } };
     expect(statusOf(result)).toBe(400);
+    // In page order: the roles, the themes, then the concern.
     expect(result.data.errors.map((error) => error.field)).toEqual([
-      "concern",
       "concernRoles",
       "themes",
+      "concern",
     ]);
     expect(result.data.answers.concern).toBe(tooLong);
     // The answer too long to keep was not saved; nothing was half-written.
