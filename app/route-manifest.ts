@@ -44,6 +44,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "admin.users.new.tsx": signedIn("user.manage"),
   "admin.users.$userId.tsx": signedIn("user.manage"),
   "admin.sharing-agreement.tsx": signedIn("agreement.manage"),
+  "admin.response-targets.tsx": signedIn("partnership.configure"),
   "referrals.new.tsx": signedIn("referral.create"),
   "referrals.$referralId._index.tsx": signedIn("referral.view"),
   "referrals.$referralId.draft.young-person.tsx": signedIn(

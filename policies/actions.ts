@@ -48,6 +48,10 @@ export const ACTIONS = {
   "agency.manage": { label: "create, edit and deactivate agencies", area: "Administration" },
   "user.manage": { label: "create, change and deactivate user accounts", area: "Administration" },
   "agreement.manage": { label: "change the information sharing agreement", area: "Administration" },
+  "partnership.configure": {
+    label: "set the partnership's response targets",
+    area: "Administration",
+  },
   "access_matrix.view": { label: "view the access matrix", area: "Transparency" },
 } as const satisfies Record<string, { label: string; area: string }>;
 

@@ -56,6 +56,7 @@ const EXPECTED: Record<Action, Record<Role, string>> = {
   "agency.manage":           row("---", "---", "---", "---", "YY-"),
   "user.manage":             row("---", "---", "---", "---", "YY-"),
   "agreement.manage":        row("---", "---", "---", "---", "YY-"),
+  "partnership.configure":   row("---", "---", "---", "---", "YY-"),
   "access_matrix.view":      row("YY-", "YY-", "YY-", "YY-", "YY-"),
 };
 

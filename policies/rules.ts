@@ -305,6 +305,12 @@ export const RULES: readonly Rule[] = [
     when: [notThemselves],
   },
   {
+    id: "administrator-configures-partnership",
+    action: "partnership.configure",
+    roles: ["administrator"],
+    when: [],
+  },
+  {
     id: "administrator-manages-agreement",
     action: "agreement.manage",
     roles: ["administrator"],

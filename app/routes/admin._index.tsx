@@ -98,6 +98,18 @@ export default function Administration() {
           </p>
         </div>
       </div>
+      <div className="govuk-grid-row">
+        <div className="govuk-grid-column-one-third">
+          <h2 className="govuk-heading-m">
+            <Link to="/admin/response-targets" className="govuk-link">
+              Response targets
+            </Link>
+          </h2>
+          <p className="govuk-body">
+            How long the hub has to screen a referral, and an agency to answer one, by RAG rating.
+          </p>
+        </div>
+      </div>
     </>
   );
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
 import type { ResponseTarget, ResponseTargets } from "../../db/types";
+
+export type { ResponseTarget, ResponseTargets };
 import type { RagRating } from "../../policies";
 
 /** Response targets when a partnership has not set its own (DOMAIN.md section 3). */
@@ -22,9 +24,9 @@ function isWeekendInLondon(moment: Date): boolean {
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * `days` working days after `from`: the same time of day on the `days`-th weekday after it (UK
- * weekdays; bank holidays are not yet known to Crosswalk). Something received at the weekend is due
- * `days` weekdays after the Monday it is first seen.
+ * `days` working days after `from`: the same time of day on the `days`-th UK weekday after it, so
+ * one working day after a Friday or a Saturday is the Monday. Bank holidays are not yet known to
+ * Crosswalk.
  */
 export function addWorkingDays(from: Date, days: number): Date {
   let moment = new Date(from.getTime());

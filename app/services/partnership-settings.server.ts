@@ -1,0 +1,47 @@
+import type { ResponseTargets } from "../../db/types";
+import { record } from "./audit.server";
+import { authorizeInPartnership } from "./authorize.server";
+import { inActorTransaction, type ServiceContext } from "./context.server";
+import { readResponseTargets } from "./response-targets";
+
+/** The partnership's response targets, for the administrator's page. */
+export function getResponseTargets(ctx: ServiceContext): Promise<ResponseTargets> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorizeInPartnership(trx, ctx, "partnership.configure");
+    const row = await trx
+      .selectFrom("partnerships")
+      .select("response_targets")
+      .where("id", "=", ctx.actor.partnershipId)
+      .executeTakeFirstOrThrow();
+    return readResponseTargets(row.response_targets);
+  });
+}
+
+/**
+ * Set the partnership's response targets. They apply to referrals submitted or routed from now on;
+ * due times already set stay as they were. The access log keeps the targets before and after.
+ */
+export function setResponseTargets(ctx: ServiceContext, targets: ResponseTargets): Promise<void> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorizeInPartnership(trx, ctx, "partnership.configure");
+    const row = await trx
+      .selectFrom("partnerships")
+      .select("response_targets")
+      .where("id", "=", ctx.actor.partnershipId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    const before = readResponseTargets(row.response_targets);
+    await trx
+      .updateTable("partnerships")
+      .set({ response_targets: JSON.stringify(targets) })
+      .where("id", "=", ctx.actor.partnershipId)
+      .execute();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "partnership.configure",
+      outcome: "allowed",
+      recordType: "partnership",
+      recordId: ctx.actor.partnershipId,
+      details: { before: { responseTargets: before }, after: { responseTargets: targets } },
+    });
+  });
+}
