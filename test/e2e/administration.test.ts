@@ -57,6 +57,9 @@ describe.each([
       await visit(admin.page, "/admin", javaScript);
       expect(await heading(admin.page)).toBe("Partnership administration");
       await expectNoAccessibilityViolations(admin.page, "administration overview");
+      await visit(admin.page, "/admin/response-targets", javaScript);
+      expect(await heading(admin.page)).toBe("Response targets");
+      await expectNoAccessibilityViolations(admin.page, "response targets");
       await visit(admin.page, "/admin/agencies", javaScript);
       await expectNoAccessibilityViolations(admin.page, "agencies");
       await admin.page.getByRole("button", { name: "Add an agency" }).click();
