@@ -10,6 +10,12 @@ const NAVIGATION: (NavigationItem & { action: Action | null })[] = [
   { href: "/home", label: "Home", action: null },
   { href: "/cases", label: "Cases", action: "caseload.view_own" },
   { href: "/referrals/new", label: "Make a referral", action: "referral.create" },
+  { href: "/emergency-access", label: "Emergency access", action: "emergency_access.open" },
+  {
+    href: "/emergency-access/reviews",
+    label: "Emergency access reviews",
+    action: "emergency_access.review",
+  },
   { href: "/admin", label: "Administration", action: "user.manage" },
   { href: "/access-matrix", label: "Access rules", action: "access_matrix.view" },
 ];

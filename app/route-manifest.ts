@@ -36,6 +36,8 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   ),
   "young-people.$youngPersonId.tsx": signedIn("young_person.view"),
   "young-people.$youngPersonId.edit.tsx": signedIn("young_person.edit"),
+  "emergency-access._index.tsx": signedIn("emergency_access.open", "young_person.search"),
+  "emergency-access.reviews.tsx": signedIn("emergency_access.review"),
   "admin._index.tsx": signedIn("agency.manage", "user.manage", "agreement.manage"),
   "admin.agencies._index.tsx": signedIn("agency.manage"),
   "admin.agencies.new.tsx": signedIn("agency.manage"),
@@ -68,4 +70,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "referrals.$referralId.notes.$noteId.correct.tsx": signedIn("note.correct"),
   "referrals.$referralId.actions.new.tsx": signedIn("case_action.add"),
   "referrals.$referralId.actions.$actionId.tsx": signedIn("case_action.update"),
+  "referrals.$referralId.sharing._index.tsx": signedIn("referral.view"),
+  "referrals.$referralId.sharing.new.tsx": signedIn("sharing.record_decision"),
+  "referrals.$referralId.sharing.$decisionId.withdraw.tsx": signedIn("consent.withdraw"),
 };

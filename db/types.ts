@@ -1,6 +1,14 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from "kysely";
 import type {
   AgencyKind,
+  Article6Basis,
+  Article9Condition,
+  ConsentForm,
+  ConsentGiver,
+  ConsentNotSoughtReason,
+  DataItem,
+  ShareDecision,
+  StatutoryGateway,
   CaseActionStatus,
   ConcernRole,
   Escalation,
@@ -38,6 +46,8 @@ export interface PartnershipsTable {
   name: string;
   created_at: CreatedAt;
   response_targets: Json<ResponseTargets>;
+  /** How long an emergency access lasts, in minutes. */
+  emergency_access_minutes: ColumnType<number, number | undefined, number>;
 }
 
 export interface AgenciesTable {
@@ -309,6 +319,68 @@ export interface CaseActionUpdatesTable {
   updated_at: CreatedAt;
 }
 
+type TextArray<T extends string> = ColumnType<T[], T[] | undefined, T[]>;
+
+export interface DecisionsToShareTable {
+  id: Generated<string>;
+  partnership_id: string;
+  referral_id: string;
+  young_person_id: string;
+  supersedes_id: string | null;
+  decision: ShareDecision;
+  decided_by: string;
+  decided_by_agency_id: string;
+  decided_at: CreatedAt;
+  advice_from: string | null;
+  recipient_agency_ids: string[];
+  purposes: SharingPurpose[];
+  data_items: TextArray<DataItem>;
+  article6: Article6Basis;
+  article9: Article9Condition;
+  gateway: StatutoryGateway;
+  source_kind: AgencyKind;
+  consent_relied_on: boolean;
+  consent_given_by: ConsentGiver | null;
+  competence_assessment: string | null;
+  consent_scope_agency_ids: ColumnType<string[], string[] | undefined, string[]>;
+  consent_scope_purposes: TextArray<SharingPurpose>;
+  consent_form: ConsentForm | null;
+  consent_expires_on: IsoDate | null;
+  consent_not_sought_reason: ConsentNotSoughtReason | null;
+  young_person_views: string | null;
+  rationale: string;
+}
+
+export interface ConsentWithdrawalsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  decision_id: string;
+  withdrawn_by: ConsentGiver;
+  withdrawn_at: Timestamp;
+  recorded_by: string;
+  recorded_at: CreatedAt;
+  note: string | null;
+}
+
+export type EmergencyReason =
+  "risk_to_life" | "missing_child" | "imminent_harm" | "out_of_hours_safeguarding" | "other";
+
+export interface EmergencyAccessesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  young_person_id: string;
+  user_id: string;
+  agency_id: string;
+  reason: EmergencyReason;
+  reason_detail: string;
+  opened_at: Timestamp;
+  expires_at: Timestamp;
+  review_outcome: "appropriate" | "not_appropriate" | null;
+  reviewed_by: string | null;
+  reviewed_at: Timestamp | null;
+  review_note: string | null;
+}
+
 export interface Database {
   partnerships: PartnershipsTable;
   agencies: AgenciesTable;
@@ -329,6 +401,9 @@ export interface Database {
   case_note_revisions: CaseNoteRevisionsTable;
   case_actions: CaseActionsTable;
   case_action_updates: CaseActionUpdatesTable;
+  decisions_to_share: DecisionsToShareTable;
+  consent_withdrawals: ConsentWithdrawalsTable;
+  emergency_accesses: EmergencyAccessesTable;
 }
 
 export type Partnership = Selectable<PartnershipsTable>;

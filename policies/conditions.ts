@@ -35,6 +35,14 @@ export const sharingCovers: Condition = {
   holds: (_actor, facts) => facts.sharing === "covered" || facts.sharing === "partial",
 };
 
+export const sharingWithdrawn: Condition = {
+  id: "sharing_withdrawn",
+  describe:
+    "consent their access rested on was withdrawn (they see the case only as it was then, never anything newer)",
+  refusal: "No current decision to share covers your agency",
+  holds: (_actor, facts) => facts.sharing === "withdrawn",
+};
+
 export const emergencyAccessOpen: Condition = {
   id: "emergency_access_open",
   describe: "they have opened emergency access to the case, which has not expired",

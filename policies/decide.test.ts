@@ -175,26 +175,45 @@ describe("the decision to share", () => {
     "expired",
     "withdrawn",
   ];
-  const caseActions = [
-    "young_person.view",
-    "referral.view",
-    "note.add",
-    "referral.escalate",
-  ] as const;
+  /*
+   * Every case action for an involved practitioner (P) and agency lead (L), by where their agency
+   * stands under the case's decisions to share, and for an uninvolved practitioner holding open
+   * emergency access (E). Y allowed, - refused. A withdrawal is not retrospective: the case can still
+   * be read as it was at the withdrawal (the service hides anything newer), never worked on.
+   */
+  // prettier-ignore
+  const SHARING_TABLE: Record<string, Record<SharingState | "emergency", string>> = {
+    //                        covered partial not_covered expired withdrawn emergency
+    "young_person.view":    { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "PL", emergency: "E" },
+    "young_person.edit":    { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+    "referral.view":        { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "PL", emergency: "E" },
+    "referral.close":       { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+    "referral.escalate":    { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+    "note.add":             { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+    "case_action.add":      { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+    "case_action.update":   { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+  };
 
-  it.each(["practitioner", "agency_lead"] as const)(
-    "lets an involved %s work the case only while a current decision covers their agency",
-    (role) => {
-      for (const action of caseActions) {
-        for (const sharing of sharingStates) {
-          check(
-            actorWith(role),
-            action,
-            { ...RELATIONSHIPS.own, sharing },
-            sharing === "covered" || sharing === "partial",
-          );
-        }
+  it.each(Object.keys(SHARING_TABLE) as Action[])(
+    "decides %s by the sharing state as the table says",
+    (action) => {
+      const row = SHARING_TABLE[action] as Record<SharingState | "emergency", string>;
+      for (const sharing of sharingStates) {
+        const [practitioner, lead] = row[sharing].split("");
+        check(
+          actorWith("practitioner"),
+          action,
+          { ...RELATIONSHIPS.own, sharing },
+          practitioner === "P",
+        );
+        check(actorWith("agency_lead"), action, { ...RELATIONSHIPS.own, sharing }, lead === "L");
       }
+      check(
+        actorWith("practitioner"),
+        action,
+        { ...RELATIONSHIPS.other, emergencyAccess: true },
+        row.emergency === "E",
+      );
     },
   );
 

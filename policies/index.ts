@@ -10,3 +10,4 @@ export * from "./sharing-agreement";
 export * from "./matrix";
 export * from "./referral-vocabulary";
 export * from "./referral-lifecycle";
+export * from "./decision-to-share";

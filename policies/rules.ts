@@ -11,6 +11,7 @@ import {
   ownRecord,
   scopedToTheirAgency,
   sharingCovers,
+  sharingWithdrawn,
   submittedOrOwn,
   withinAgreement,
   type Condition,
@@ -64,6 +65,12 @@ export const RULES: readonly Rule[] = [
     when: [agencyInvolved, sharingCovers],
   },
   {
+    id: "involved-views-young-person-as-at-withdrawal",
+    action: "young_person.view",
+    roles: CASE_WORKERS,
+    when: [agencyInvolved, sharingWithdrawn],
+  },
+  {
     id: "emergency-views-young-person",
     action: "young_person.view",
     roles: CASE_WORKERS,
@@ -107,6 +114,12 @@ export const RULES: readonly Rule[] = [
     action: "referral.view",
     roles: CASE_WORKERS,
     when: [agencyInvolved, sharingCovers, submittedOrOwn],
+  },
+  {
+    id: "involved-views-referral-as-at-withdrawal",
+    action: "referral.view",
+    roles: CASE_WORKERS,
+    when: [agencyInvolved, sharingWithdrawn, submittedOrOwn],
   },
   {
     id: "emergency-views-referral",

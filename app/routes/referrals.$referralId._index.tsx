@@ -10,9 +10,11 @@ import {
   REFERRAL_STATE_LABELS,
   RISK_INDICATORS,
   SEVERITIES,
+  SHARE_DECISIONS,
   THEMES,
   TRANSITIONS,
   URGENCIES,
+  type DataItem,
   type Escalation,
   type Outcome,
   type RagRating,
@@ -23,7 +25,8 @@ import { uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { getReferral, type ReferralView } from "~/services/referrals.server";
 import { ActionStatusForm, CASE_WORK_DONE } from "~/ui/case-action-form";
-import { formatDate, formatDateTime } from "~/ui/dates";
+import { formatDate, formatDateTime, todayInLondon } from "~/ui/dates";
+import { EmergencyAccessBanner } from "~/ui/emergency-access-banner";
 import { NotificationBanner } from "~/ui/notification-banner";
 import { OverdueTag, RagTag, StateTag } from "~/ui/referral-tags";
 import { SuccessBanner } from "~/ui/success-banner";
@@ -45,8 +48,20 @@ const DONE = {
   close: "Referral closed",
   escalate: "Escalation recorded",
   withdraw: "Referral withdrawn",
+  "decision-recorded": "Decision to share recorded",
+  "consent-withdrawn": "Withdrawal of consent recorded",
   ...CASE_WORK_DONE,
 };
+
+const NOT_SHARED = "Not shared with your agency";
+
+/**
+ * Whether a part of the case was left out of what this agency may read: under a decision to
+ * share some of it, the page says so rather than "not given".
+ */
+function withheld(referral: ReferralView, item: DataItem): boolean {
+  return referral.sharing.state === "partial" && !referral.sharing.dataItems.includes(item);
+}
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireActorForRecord(
@@ -79,8 +94,8 @@ function stepHref(id: string, transition: TransitionName): string {
   return `/referrals/${id}/steps/${transition === "rerate" ? "screen" : transition}`;
 }
 
-function Paragraphs({ text }: { text: string | null }) {
-  if (!text) return <>Not given</>;
+function Paragraphs({ text, missing = "Not given" }: { text: string | null; missing?: string }) {
+  if (!text) return <>{missing}</>;
   return (
     <>
       {text.split(/\n+/).map((paragraph, index) => (
@@ -104,9 +119,14 @@ export default function ReferralPage() {
           <p className="govuk-notification-banner__heading">
             The referrer said this young person was in immediate danger.
           </p>
-          <Paragraphs text={referral.answers.immediateAction} />
+          <Paragraphs
+            text={referral.answers.immediateAction}
+            missing={withheld(referral, "concern") ? NOT_SHARED : undefined}
+          />
         </NotificationBanner>
       ) : null}
+      <EmergencyAccessBanner access={referral.emergencyAccess} />
+      <SharingBanner referral={referral} />
       <span className="govuk-caption-l">Referral {referral.reference}</span>
       <h1 className="govuk-heading-l">{referral.youngPerson?.name ?? "Referral"}</h1>
       <p className="govuk-body">
@@ -126,7 +146,17 @@ export default function ReferralPage() {
         </p>
       ) : null}
 
+      {referral.sharing.state === "partial" ? (
+        <div className="govuk-inset-text">
+          Some of this case&rsquo;s information was not shared with your agency. You see only what
+          the decision to share chose to share with you.
+        </div>
+      ) : null}
+
       {referral.closure ? <Closure closure={referral.closure} /> : null}
+      {!referral.closure && referral.state === "closed" && withheld(referral, "outcome") ? (
+        <div className="govuk-inset-text">The outcome was not shared with your agency.</div>
+      ) : null}
 
       {steps.length > 0 ? (
         <div className="govuk-button-group">
@@ -157,6 +187,7 @@ export default function ReferralPage() {
           <YoungPerson referral={referral} />
           <Concern referral={referral} />
           <Agencies referral={referral} />
+          <Sharing referral={referral} />
           <CaseWork referral={referral} />
           <History referral={referral} />
         </div>
@@ -178,6 +209,9 @@ function Closure({ closure }: { closure: NonNullable<ReferralView["closure"]> })
 function YoungPerson({ referral }: { referral: ReferralView }) {
   const person = referral.youngPerson;
   if (!person) return null;
+  const identity = withheld(referral, "identity");
+  const known = (value: string | null, missing: string) =>
+    value ?? (identity ? NOT_SHARED : missing);
   return (
     <>
       <h2 className="govuk-heading-m">The young person</h2>
@@ -191,13 +225,13 @@ function YoungPerson({ referral }: { referral: ReferralView }) {
               </Link>
             ),
           },
-          { key: "Known as", value: person.knownAs ?? "Not given" },
+          { key: "Known as", value: known(person.knownAs, "Not given") },
           {
             key: "Date of birth",
-            value: person.dateOfBirth ? formatDate(person.dateOfBirth) : "Not known",
+            value: person.dateOfBirth ? formatDate(person.dateOfBirth) : known(null, "Not known"),
           },
-          { key: "Postcode district", value: person.postcodeDistrict ?? "Not known" },
-          { key: "School", value: person.school ?? "Not known" },
+          { key: "Postcode district", value: known(person.postcodeDistrict, "Not known") },
+          { key: "School", value: known(person.school, "Not known") },
         ]}
       />
     </>
@@ -206,6 +240,7 @@ function YoungPerson({ referral }: { referral: ReferralView }) {
 
 function Concern({ referral }: { referral: ReferralView }) {
   const { answers } = referral;
+  const missing = (item: DataItem) => (withheld(referral, item) ? NOT_SHARED : undefined);
   return (
     <>
       <h2 className="govuk-heading-m">The referral</h2>
@@ -238,7 +273,9 @@ function Concern({ referral }: { referral: ReferralView }) {
           },
           {
             key: "Risk indicators",
-            value: (
+            value: withheld(referral, "risk_indicators") ? (
+              NOT_SHARED
+            ) : (
               <ul className="govuk-list">
                 {answers.riskIndicators.map((entry) => (
                   <li key={entry.code}>
@@ -248,12 +285,20 @@ function Concern({ referral }: { referral: ReferralView }) {
               </ul>
             ),
           },
-          { key: "Concern", value: <Paragraphs text={answers.concern} /> },
+          {
+            key: "Concern",
+            value: <Paragraphs text={answers.concern} missing={missing("concern")} />,
+          },
           {
             key: "What the young person knows",
-            value: <Paragraphs text={answers.youngPersonKnows} />,
+            value: (
+              <Paragraphs text={answers.youngPersonKnows} missing={missing("family_knowledge")} />
+            ),
           },
-          { key: "What their family knows", value: <Paragraphs text={answers.familyKnows} /> },
+          {
+            key: "What their family knows",
+            value: <Paragraphs text={answers.familyKnows} missing={missing("family_knowledge")} />,
+          },
           {
             key: "In immediate danger",
             value: answers.immediateDanger === "yes" ? "Yes" : "No",
@@ -357,7 +402,9 @@ function CaseWork({ referral }: { referral: ReferralView }) {
       ) : null}
       <h3 className="govuk-heading-s">Actions</h3>
       {referral.actions.length === 0 ? (
-        <p className="govuk-body">No actions yet.</p>
+        <p className="govuk-body">
+          {withheld(referral, "actions") ? `${NOT_SHARED}.` : "No actions yet."}
+        </p>
       ) : (
         <ul className="govuk-list">
           {referral.actions.map((action) => (
@@ -378,7 +425,9 @@ function CaseWork({ referral }: { referral: ReferralView }) {
       )}
       <h3 className="govuk-heading-s">Contacts and notes</h3>
       {referral.notes.length === 0 ? (
-        <p className="govuk-body">No notes yet.</p>
+        <p className="govuk-body">
+          {withheld(referral, "case_notes") ? `${NOT_SHARED}.` : "No notes yet."}
+        </p>
       ) : (
         <ol className="govuk-list">
           {referral.notes.map((note) => (
@@ -430,6 +479,122 @@ function CaseWork({ referral }: { referral: ReferralView }) {
           ))}
         </ol>
       )}
+    </section>
+  );
+}
+
+/**
+ * What the sharing state asks of this person, in one important banner: an agency that lost access
+ * when consent was withdrawn sees the case as it was then; whoever may decide again is prompted
+ * to. (Its own title id, so it can sit beside the page's other banners.)
+ */
+function SharingBanner({ referral }: { referral: ReferralView }) {
+  const { sharing, can, decisions } = referral;
+  const lostAccess = sharing.state === "withdrawn" && sharing.withdrawnAt !== null;
+  const prompt =
+    can.recordDecision &&
+    decisions.some((decision) => decision.consentReliedOn && decision.withdrawnAt !== null);
+  if (!lostAccess && !prompt) return null;
+  return (
+    <div
+      className="govuk-notification-banner"
+      role="region"
+      aria-labelledby="sharing-banner-title"
+      data-module="govuk-notification-banner"
+    >
+      <div className="govuk-notification-banner__header">
+        <h2 className="govuk-notification-banner__title" id="sharing-banner-title">
+          Important
+        </h2>
+      </div>
+      <div className="govuk-notification-banner__content">
+        {lostAccess && sharing.withdrawnAt ? (
+          <p className="govuk-notification-banner__heading">
+            Consent was withdrawn on {formatDate(todayInLondon(new Date(sharing.withdrawnAt)))}. You
+            can see this case only as it was then; nothing newer is shared with your agency.
+          </p>
+        ) : null}
+        {prompt ? (
+          <p className="govuk-notification-banner__heading">
+            Consent was withdrawn:{" "}
+            <Link
+              className="govuk-notification-banner__link"
+              to={`/referrals/${referral.id}/sharing/new`}
+            >
+              record a new decision to share
+            </Link>
+          </p>
+        ) : null}
+      </div>
+    </div>
+  );
+}
+
+function Sharing({ referral }: { referral: ReferralView }) {
+  const { decisions, can } = referral;
+  return (
+    <section id="sharing" aria-labelledby="sharing-heading">
+      <h2 className="govuk-heading-m" id="sharing-heading">
+        Decisions to share
+      </h2>
+      {decisions.length === 0 ? (
+        <p className="govuk-body">No decision to share is in force.</p>
+      ) : (
+        <ul className="govuk-list">
+          {decisions.map((decision) => {
+            const recipients = decision.recipients.join(", ");
+            return (
+              <li key={decision.id} className="govuk-!-margin-bottom-4">
+                <p className="govuk-body govuk-!-margin-bottom-1">
+                  <strong>{SHARE_DECISIONS[decision.decision]}</strong>: {recipients}
+                </p>
+                <p className="govuk-body-s govuk-!-margin-bottom-1">
+                  {decision.consentReliedOn
+                    ? "Relies on consent"
+                    : "Relies on a lawful basis other than consent"}
+                  {decision.withdrawnAt ? (
+                    <>
+                      {" "}
+                      <Tag colour="red">
+                        Consent withdrawn{" "}
+                        {formatDate(todayInLondon(new Date(decision.withdrawnAt)))}
+                      </Tag>
+                    </>
+                  ) : null}
+                </p>
+                {can.withdrawConsent && decision.consentReliedOn && !decision.withdrawnAt ? (
+                  <p className="govuk-body-s">
+                    <Link
+                      className="govuk-link"
+                      to={`/referrals/${referral.id}/sharing/${decision.id}/withdraw`}
+                    >
+                      Record that consent was withdrawn
+                      <span className="govuk-visually-hidden">
+                        {" "}
+                        for the decision to share with {recipients}
+                      </span>
+                    </Link>
+                  </p>
+                ) : null}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+      <ul className="govuk-list">
+        {can.recordDecision ? (
+          <li>
+            <Link className="govuk-link" to={`/referrals/${referral.id}/sharing/new`}>
+              Record a new decision to share
+            </Link>
+          </li>
+        ) : null}
+        <li>
+          <Link className="govuk-link" to={`/referrals/${referral.id}/sharing`}>
+            See the sharing history
+          </Link>
+        </li>
+      </ul>
     </section>
   );
 }

@@ -12,6 +12,7 @@ import { CONCERN_ROLES, RISK_INDICATORS, SEVERITIES, THEMES, URGENCIES } from ".
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
+import { getDecisionForm } from "~/services/decisions-to-share.server";
 import { InvalidInput } from "~/services/errors";
 import { draftProblems, type DraftProblem } from "~/services/referral-draft";
 import { discardDraft, getDraft, submitReferral } from "~/services/referrals.server";
@@ -31,7 +32,13 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
     "referral.edit_draft",
   );
   const id = uuidParam(params, "referralId");
-  return serviceCall(() => getDraft(ctx, id));
+  const draft = await serviceCall(() => getDraft(ctx, id));
+  // The decision to share is a record of its own, not one of the draft's answers; there is none to
+  // make until the draft says who it is about.
+  const decisions = draft.youngPerson
+    ? (await serviceCall(() => getDecisionForm(ctx, id))).current
+    : null;
+  return { ...draft, decisions };
 }
 
 const CheckSchema = z.object({
@@ -102,7 +109,9 @@ export default function CheckAnswers() {
   const { answers, youngPerson } = draft;
   const step = (name: string) => `/referrals/${draft.id}/draft/${name}?returnTo=check`;
   const problems = result?.problems ?? [];
-  const outstanding = draftProblems(answers);
+  const decisionMissing = !draft.decisions?.length;
+  const outstanding = draftProblems(answers).length + (decisionMissing ? 1 : 0);
+  const decide = `/referrals/${draft.id}/sharing/new?returnTo=check`;
   return (
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
@@ -110,7 +119,11 @@ export default function CheckAnswers() {
           errors={problems.map((problem) => ({
             field: problem.field,
             message: problem.message,
-            href: `${step(problem.step)}#${problem.field}`,
+            // Back here once the decision is recorded.
+            href:
+              problem.field === "decision"
+                ? decide
+                : (problem.href ?? `${step(problem.step)}#${problem.field}`),
           }))}
         />
         <span className="govuk-caption-l">Referral {draft.reference}</span>
@@ -234,6 +247,36 @@ export default function CheckAnswers() {
           />
         </dl>
 
+        <h2 className="govuk-heading-m">Decision to share</h2>
+        <dl className="govuk-summary-list govuk-!-margin-bottom-9">
+          <div className="govuk-summary-list__row">
+            <dt className="govuk-summary-list__key">Decision to share</dt>
+            <dd className="govuk-summary-list__value">
+              {draft.decisions === null ? (
+                "Find the young person first"
+              ) : draft.decisions.length === 0 ? (
+                <strong className="govuk-tag govuk-tag--red">Not recorded yet</strong>
+              ) : (
+                <ul className="govuk-list">
+                  {draft.decisions.map((decision) => (
+                    <li key={decision.id}>{decision.summary}</li>
+                  ))}
+                </ul>
+              )}
+            </dd>
+            <dd className="govuk-summary-list__actions">
+              {draft.decisions === null ? null : (
+                <Link className="govuk-link" to={decide}>
+                  {decisionMissing ? "Record the decision to share" : "Record a new decision"}
+                  {decisionMissing ? null : (
+                    <span className="govuk-visually-hidden"> to share</span>
+                  )}
+                </Link>
+              )}
+            </dd>
+          </div>
+        </dl>
+
         {answers.immediateDanger === "yes" ? (
           <WarningText>
             You said the young person is in immediate danger. If you have not already, call 999 now.
@@ -244,9 +287,9 @@ export default function CheckAnswers() {
           The partnership hub will see it at once and screen it. You can follow it, and see its
           outcome, under &ldquo;Referrals I made&rdquo;.
         </p>
-        {outstanding.length > 0 && problems.length === 0 ? (
+        {outstanding > 0 && problems.length === 0 ? (
           <p className="govuk-body">
-            {outstanding.length} answer{outstanding.length === 1 ? " is" : "s are"} still missing.
+            {outstanding} answer{outstanding === 1 ? " is" : "s are"} still missing.
           </p>
         ) : null}
         <Form method="post" action={`/referrals/${draft.id}/draft/check`}>

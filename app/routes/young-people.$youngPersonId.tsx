@@ -6,6 +6,7 @@ import { uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { getYoungPersonRecord } from "~/services/young-person-record.server";
 import { BackLink } from "~/ui/back-link";
+import { EmergencyAccessBanner } from "~/ui/emergency-access-banner";
 import { formatDate, formatDateTime } from "~/ui/dates";
 import { RagTag, StateTag } from "~/ui/referral-tags";
 import { SummaryList } from "~/ui/summary-list";
@@ -37,6 +38,7 @@ export default function YoungPerson() {
       <BackLink to="/cases">Back to cases</BackLink>
       <div className="govuk-grid-row">
         <div className="govuk-grid-column-two-thirds">
+          <EmergencyAccessBanner access={person.emergencyAccess} />
           <span className="govuk-caption-l">Young person</span>
           <h1 className="govuk-heading-l">{person.name}</h1>
           <SummaryList

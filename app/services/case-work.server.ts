@@ -58,6 +58,8 @@ export interface NoteView {
 
 export interface ActionView {
   id: string;
+  /** When the action was added (ISO timestamp). */
+  createdAt: string;
   description: string;
   assignedAgencyName: string;
   dueOn: string;
@@ -162,6 +164,7 @@ export async function caseWorkOf(
     })),
     actions: actions.map((action) => ({
       id: action.id,
+      createdAt: action.created_at.toISOString(),
       description: action.description,
       assignedAgencyName: agencyName(action.assigned_agency_id),
       dueOn: action.due_on,

@@ -11,7 +11,7 @@ import { record } from "./audit.server";
 import { authorize } from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { referralReference } from "./referral-access.server";
-import { sharingStateFor } from "./sharing-state.server";
+import { loadDecisions, sharingFor } from "./sharing-state.server";
 
 export { CASELOAD_SORTS, CASELOADS, type Caseload, type CaseloadSort } from "./caseload-lists";
 import { CASELOADS, type Caseload, type CaseloadSort } from "./caseload-lists";
@@ -167,6 +167,7 @@ export function listCaseload(
         "r.outcome",
         "r.partnership_id",
         "r.referrer_user_id",
+        "r.referrer_agency_id",
         sql<string>`yp.given_name || ' ' || yp.family_name`.as("young_person_name"),
         due.as("due_at"),
         sql<string>`(select name from agencies a where a.id = r.referrer_agency_id)`.as(
@@ -185,6 +186,10 @@ export function listCaseload(
       .execute();
 
     const now = new Date();
+    const decisions = await loadDecisions(
+      trx,
+      rows.map((row) => row.id),
+    );
     const visible = rows.filter((row) => {
       const involved = row.agencies
         .filter((agency) => agency.status !== "declined")
@@ -194,7 +199,7 @@ export function listCaseload(
         involvedAgencyIds: involved,
         createdByUserId: row.referrer_user_id,
         state: row.state,
-        sharing: sharingStateFor(ctx.actor.agencyId, involved),
+        sharing: sharingFor(ctx, row.referrer_agency_id, decisions.get(row.id) ?? []).state,
         emergencyAccess: false,
       }).allowed;
     });

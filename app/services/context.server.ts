@@ -27,6 +27,20 @@ export interface RequestMeta {
 export interface ServiceContext extends RequestMeta {
   db: Kysely<Database>;
   actor: Actor;
+  /** The time now; tests inject a clock so time-limited access is tested without waiting. */
+  clock?: () => Date;
+}
+
+/** The time now, by the context's clock. */
+export function nowOf(ctx: Pick<ServiceContext, "clock">): Date {
+  return ctx.clock ? ctx.clock() : new Date();
+}
+
+const LONDON_DATE = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" });
+
+/** Today's date in the UK (ISO), by the context's clock. */
+export function todayOf(ctx: Pick<ServiceContext, "clock">): string {
+  return LONDON_DATE.format(nowOf(ctx));
 }
 
 function scoped(ctx: ServiceContext, trx: Transaction<Database>): Promise<void> {

@@ -1,10 +1,16 @@
 import type { Selectable, Transaction } from "kysely";
 import type { Database, ReferralAgenciesTable, ReferralsTable } from "../../db/types";
-import type { Facts, ReferralState } from "../../policies";
+import type { AgencySharing, Facts, RecordedDecision, ReferralState } from "../../policies";
 import { authorize } from "./authorize.server";
 import type { ServiceContext } from "./context.server";
 import { ConflictError, RecordNotFound } from "./errors";
-import { sharingStateFor } from "./sharing-state.server";
+import {
+  loadDecisions,
+  loadEmergencyAccesses,
+  openEmergencyAccess,
+  sharingFor,
+  type EmergencyAccessWindow,
+} from "./sharing-state.server";
 
 export type ReferralRow = Selectable<ReferralsTable>;
 export type ReferralAgencyRow = Selectable<ReferralAgenciesTable>;
@@ -13,6 +19,10 @@ export type ReferralAgencyRow = Selectable<ReferralAgenciesTable>;
 export interface LoadedReferral {
   referral: ReferralRow;
   agencies: ReferralAgencyRow[];
+  /** Every decision to share recorded on it, oldest first, with consent withdrawals. */
+  decisions: RecordedDecision[];
+  /** Emergency accesses anyone opened to its young person. */
+  emergencyAccesses: EmergencyAccessWindow[];
 }
 
 /**
@@ -32,7 +42,11 @@ export async function loadReferral(
     .selectAll()
     .where("referral_id", "=", id)
     .execute();
-  return { referral, agencies };
+  const decisions = (await loadDecisions(trx, [id])).get(id) ?? [];
+  const emergencyAccesses = referral.young_person_id
+    ? await loadEmergencyAccesses(trx, [referral.young_person_id])
+    : [];
+  return { referral, agencies, decisions, emergencyAccesses };
 }
 
 /** Agencies involved in a referral: the referrer's, and every receiving agency that has not declined. */
@@ -45,8 +59,9 @@ export function involvedAgencyIds(agencies: readonly ReferralAgencyRow[]): strin
 /** The facts the policies decide on for this referral and the asking person. */
 export function referralFacts(
   ctx: ServiceContext,
-  { referral, agencies }: LoadedReferral,
+  loaded: LoadedReferral,
 ): Facts & { state: ReferralState } {
+  const { referral, agencies } = loaded;
   const involved = involvedAgencyIds(agencies);
   return {
     partnershipId: referral.partnership_id,
@@ -59,9 +74,15 @@ export function referralFacts(
       .map((agency) => agency.allocated_user_id as string),
     createdByUserId: referral.referrer_user_id,
     state: referral.state,
-    sharing: sharingStateFor(ctx.actor.agencyId, involved),
-    emergencyAccess: false,
+    sharing: actorSharing(ctx, loaded).state,
+    emergencyAccess:
+      openEmergencyAccess(ctx, loaded.emergencyAccesses, referral.young_person_id) !== null,
   };
+}
+
+/** Where the asking person's agency stands under the referral's decisions to share. */
+export function actorSharing(ctx: ServiceContext, loaded: LoadedReferral): AgencySharing {
+  return sharingFor(ctx, loaded.referral.referrer_agency_id, loaded.decisions);
 }
 
 /** What the access log names for a referral. */
@@ -84,10 +105,19 @@ export async function loadVisibleReferral(
   options: { recordView: boolean; forUpdate?: boolean },
 ): Promise<LoadedReferral> {
   const loaded = await loadReferral(trx, id, { forUpdate: options.forUpdate });
+  const emergency = openEmergencyAccess(
+    ctx,
+    loaded.emergencyAccesses,
+    loaded.referral.young_person_id,
+  );
   await authorize(trx, ctx, "referral.view", referralFacts(ctx, loaded), {
     refusal: "hide",
     recordAllowed: options.recordView,
-    audit: referralAuditRecord(loaded.referral),
+    audit: {
+      ...referralAuditRecord(loaded.referral),
+      // Every view while emergency access is open is marked, whichever rule allowed it.
+      ...(emergency ? { details: { emergencyAccessId: emergency.id } } : {}),
+    },
   });
   return loaded;
 }

@@ -34,6 +34,8 @@ export interface DraftProblem {
   step: DraftStep;
   field: string;
   message: string;
+  /** Where to fix it, when that is not one of the question pages (the decision to share). */
+  href?: string;
 }
 
 /** The id of the first risk indicator's input, where an error about the whole list links to. */

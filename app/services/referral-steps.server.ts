@@ -1,8 +1,14 @@
 import type { Transaction } from "kysely";
 import type { Database } from "../../db/types";
-import type { Escalation, Outcome, RagRating, TransitionName } from "../../policies";
+import {
+  agencySharing,
+  type Escalation,
+  type Outcome,
+  type RagRating,
+  type TransitionName,
+} from "../../policies";
 import { authorizeTransition } from "./authorize.server";
-import { inActorTransaction, type ServiceContext } from "./context.server";
+import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
 import { InvalidInput } from "./errors";
 import {
   involvedAgencyIds,
@@ -146,6 +152,26 @@ export function routeReferral(
                 input.agencyIds.length === 0
                   ? "Select at least one agency to route the referral to"
                   : "Select only agencies that are not already involved",
+            },
+          ]);
+        }
+        // An agency is asked only when a current decision to share covers it (DOMAIN.md section 4).
+        const uncovered = input.agencyIds.filter(
+          (agencyId) =>
+            !["covered", "partial"].includes(
+              agencySharing(agencyId, referral.referrer_agency_id, loaded.decisions, todayOf(ctx))
+                .state,
+            ),
+        );
+        if (uncovered.length > 0) {
+          const names = choices
+            .filter((choice) => uncovered.includes(choice.id))
+            .map((choice) => choice.name)
+            .join(", ");
+          throw new InvalidInput([
+            {
+              field: "agencyIds",
+              message: `No current decision to share covers ${names}: record a decision to share with them first`,
             },
           ]);
         }

@@ -1,6 +1,11 @@
 import { sql, type Transaction, type Updateable } from "kysely";
 import type { Database, ReferralsTable } from "../../db/types";
 import {
+  agencySharing,
+  currentDecisions,
+  type DataItem,
+  type ShareDecision,
+  type SharingState,
   decide,
   decideTransition,
   REFERRAL_STATE_LABELS,
@@ -12,10 +17,12 @@ import {
 } from "../../policies";
 import { record } from "./audit.server";
 import { caseWorkOf, type ActionView, type NoteView } from "./case-work.server";
+import { emergencyBannerFor, type EmergencyBanner } from "./emergency-access.server";
 import { authorize, authorizeInPartnership, authorizeTransition } from "./authorize.server";
-import { inActorTransaction, type ServiceContext } from "./context.server";
+import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
 import { InvalidInput } from "./errors";
 import {
+  actorSharing,
   assertVersion,
   loadReferral,
   loadVisibleReferral,
@@ -25,7 +32,7 @@ import {
   type LoadedReferral,
   type ReferralRow,
 } from "./referral-access.server";
-import { draftProblems, type DraftAnswers } from "./referral-draft";
+import { draftProblems, type DraftAnswers, type DraftProblem } from "./referral-draft";
 import { dueAfter, readResponseTargets, screeningTarget } from "./response-targets";
 import {
   authorizeYoungPerson,
@@ -368,21 +375,59 @@ export function submitReferral(
   version: number,
 ): Promise<{ reference: string }> {
   return inActorTransaction(ctx, async (trx) => {
-    await takeStep(trx, ctx, { id, transition: "submit", version }, async ({ referral }) => {
-      const problems = draftProblems(answersOf(referral));
-      if (problems.length > 0) throw new InvalidInput(problems);
-      // A decision to share covering the receiving agencies will be required here as well.
-      const now = new Date();
-      const targets = await responseTargetsOf(trx, referral.partnership_id);
-      return {
-        to: "submitted",
-        change: {
-          submitted_at: now,
-          screening_due_at: dueAfter(now, screeningTarget(targets, referral.urgency ?? "routine")),
-        },
-        details: { urgency: referral.urgency, immediateDanger: referral.immediate_danger },
-      };
-    });
+    await takeStep(
+      trx,
+      ctx,
+      { id, transition: "submit", version },
+      async ({ referral, decisions }) => {
+        const problems: DraftProblem[] = draftProblems(answersOf(referral));
+        // No referral leaves its author without a recorded decision to share (DOMAIN.md section 4),
+        // and one sent to a named agency needs a decision that covers that agency.
+        const current = currentDecisions(decisions);
+        const href = `/referrals/${id}/sharing/new`;
+        if (current.length === 0) {
+          problems.push({
+            step: "destination",
+            field: "decision",
+            message: "Record the decision to share before you send the referral",
+            href,
+          });
+        } else if (
+          referral.destination === "agency" &&
+          referral.destination_agency_id &&
+          !["covered", "partial"].includes(
+            agencySharing(
+              referral.destination_agency_id,
+              referral.referrer_agency_id,
+              decisions,
+              todayOf(ctx),
+            ).state,
+          )
+        ) {
+          problems.push({
+            step: "destination",
+            field: "decision",
+            message:
+              "No decision to share covers the agency you are sending it to: record one that does",
+            href,
+          });
+        }
+        if (problems.length > 0) throw new InvalidInput(problems);
+        const now = new Date();
+        const targets = await responseTargetsOf(trx, referral.partnership_id);
+        return {
+          to: "submitted",
+          change: {
+            submitted_at: now,
+            screening_due_at: dueAfter(
+              now,
+              screeningTarget(targets, referral.urgency ?? "routine"),
+            ),
+          },
+          details: { urgency: referral.urgency, immediateDanger: referral.immediate_danger },
+        };
+      },
+    );
     return { reference: referralReference(id) };
   });
 }
@@ -472,7 +517,34 @@ export interface ReferralView {
   /** Which lifecycle steps this person may take now (buttons on the page). */
   steps: TransitionName[];
   /** Which case-work actions this person may take now. */
-  can: { addNote: boolean; addAction: boolean; updateActions: boolean };
+  can: {
+    addNote: boolean;
+    addAction: boolean;
+    updateActions: boolean;
+    recordDecision: boolean;
+    withdrawConsent: boolean;
+  };
+  /**
+   * Where the person's agency stands under the decisions to share, and so what this view holds:
+   * `partial` leaves out what was not shared, `withdrawn` anything newer than the withdrawal.
+   */
+  sharing: {
+    state: SharingState;
+    dataItems: DataItem[];
+    withdrawnAt: string | null;
+    /** Opened under emergency access. */
+    emergency: boolean;
+  };
+  /** The viewer's emergency access to the young person while it is open (the page says so). */
+  emergencyAccess: EmergencyBanner | null;
+  /** The current decisions to share (a decision not to share only for the referrer and leads). */
+  decisions: {
+    id: string;
+    decision: ShareDecision;
+    recipients: string[];
+    consentReliedOn: boolean;
+    withdrawnAt: string | null;
+  }[];
   notes: NoteView[];
   actions: ActionView[];
 }
@@ -527,7 +599,15 @@ export async function referralView(
   const allowed = (action: Action) => caseOpen && decide(ctx.actor, action, facts).allowed;
   const referrerAgency = agencies.find((agency) => agency.involvement === "referrer");
   const caseWork = await caseWorkOf(trx, ctx, loaded, LONDON_DATE.format(new Date()));
-  return {
+  // A partnership lead reads every referral in full; so does someone under emergency access.
+  const emergency =
+    !["covered", "partial", "withdrawn"].includes(actorSharing(ctx, loaded).state) &&
+    facts.emergencyAccess === true;
+  const sharing =
+    ctx.actor.role === "partnership_lead" || emergency
+      ? { state: "covered" as const, dataItems: [], withdrawnAt: null }
+      : actorSharing(ctx, loaded);
+  const view: ReferralView = {
     ...caseWork,
     id: referral.id,
     reference: referralReference(referral.id),
@@ -617,8 +697,79 @@ export async function referralView(
       addNote: allowed("note.add"),
       addAction: allowed("case_action.add"),
       updateActions: allowed("case_action.update"),
+      recordDecision:
+        (caseOpen || referral.state === "draft") &&
+        decide(ctx.actor, "sharing.record_decision", { ...facts, agreementPermits: true }).allowed,
+      withdrawConsent: caseOpen && decide(ctx.actor, "consent.withdraw", facts).allowed,
     },
+    sharing: { ...sharing, emergency },
+    emergencyAccess: emergencyBannerFor(ctx, loaded),
+    decisions: currentDecisions(loaded.decisions)
+      .filter(
+        (decision) =>
+          decision.decision !== "not_share" ||
+          ctx.actor.role === "partnership_lead" ||
+          ctx.actor.agencyId === referral.referrer_agency_id,
+      )
+      .map((decision) => ({
+        id: decision.id,
+        decision: decision.decision,
+        recipients: decision.recipientAgencyIds.map(agencyName),
+        consentReliedOn: decision.consentReliedOn,
+        withdrawnAt: decision.withdrawnAt,
+      })),
   };
+  return limitedBySharing(view);
+}
+
+/**
+ * What an agency may read of a referral under its sharing state: under `partial` only the items
+ * the decision chose; after a withdrawal, the case only as it was then (withdrawal is not
+ * retrospective, and nothing newer reaches the agency).
+ */
+export function limitedBySharing(view: ReferralView): ReferralView {
+  const { state, dataItems, withdrawnAt } = view.sharing;
+  if (state === "partial") {
+    const shared = (item: DataItem) => dataItems.includes(item);
+    return {
+      ...view,
+      youngPerson:
+        view.youngPerson && !shared("identity")
+          ? {
+              ...view.youngPerson,
+              dateOfBirth: null,
+              gender: null,
+              postcodeDistrict: null,
+              school: null,
+              knownAs: null,
+            }
+          : view.youngPerson,
+      answers: {
+        ...view.answers,
+        concern: shared("concern") ? view.answers.concern : null,
+        immediateAction: shared("concern") ? view.answers.immediateAction : null,
+        riskIndicators: shared("risk_indicators") ? view.answers.riskIndicators : [],
+        youngPersonKnows: shared("family_knowledge") ? view.answers.youngPersonKnows : null,
+        familyKnows: shared("family_knowledge") ? view.answers.familyKnows : null,
+      },
+      notes: shared("case_notes") ? view.notes : [],
+      actions: shared("actions") ? view.actions : [],
+      closure: shared("outcome") ? view.closure : null,
+    };
+  }
+  if (state === "withdrawn" && withdrawnAt) {
+    const before = (moment: string) => moment <= withdrawnAt;
+    return {
+      ...view,
+      notes: view.notes.filter((note) => before(note.writtenAt)),
+      actions: view.actions.filter((action) => before(action.createdAt)),
+      history: view.history.filter((step) => before(step.occurredAt)),
+      closure: view.closure && before(view.closure.closedAt) ? view.closure : null,
+      due: null,
+      steps: [],
+    };
+  }
+  return view;
 }
 
 /** What a referral is waiting for next, and when that is due. */

@@ -1,11 +1,17 @@
 import { sql, type Transaction } from "kysely";
 import type { Database, YoungPeopleTable } from "../../db/types";
-import { decide, type Facts, type Gender } from "../../policies";
+import { decide, type Facts, type Gender, type SharingState } from "../../policies";
 import { record } from "./audit.server";
 import { authorize, authorizeInPartnership } from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
 import { ConflictError, RecordNotFound } from "./errors";
-import { sharingStateFor } from "./sharing-state.server";
+import {
+  bestSharing,
+  loadDecisions,
+  loadEmergencyAccesses,
+  openEmergencyAccess,
+  sharingFor,
+} from "./sharing-state.server";
 
 /** What a person types to look for a young person before recording a new one. */
 export interface YoungPersonSearch {
@@ -81,23 +87,72 @@ async function involvementOf(
   return result;
 }
 
-/** The facts the policies need about a young person, for the asking agency. */
-export function youngPersonFacts(
+/** The young person's row, as much as their facts need. */
+interface YoungPersonKey {
+  id: string;
+  partnership_id: string;
+  created_by_agency_id: string;
+}
+
+/**
+ * The facts the policies need about each young person, for the asking person: the agencies that
+ * know them, and the best the asking agency's sharing state is across their referrals (the agency
+ * that recorded them always reads its own record), and any emergency access open now.
+ */
+export async function youngPersonFactsFor(
+  trx: Transaction<Database>,
   ctx: ServiceContext,
-  partnershipId: string,
-  involvedAgencyIds: readonly string[],
-): Facts {
-  return {
-    partnershipId,
-    involvedAgencyIds,
-    sharing: sharingStateFor(ctx.actor.agencyId, involvedAgencyIds),
-    emergencyAccess: false,
-  };
+  people: readonly YoungPersonKey[],
+): Promise<Map<string, { facts: Facts; agencies: { id: string; name: string }[] }>> {
+  const ids = people.map((person) => person.id);
+  const involvement = await involvementOf(trx, ids);
+  const referrals =
+    ids.length === 0
+      ? []
+      : await trx
+          .selectFrom("referrals")
+          .innerJoin("referral_agencies", "referral_agencies.referral_id", "referrals.id")
+          .select(["referrals.id", "referrals.young_person_id", "referrals.referrer_agency_id"])
+          .where("referrals.young_person_id", "in", ids)
+          .where("referrals.state", "not in", ["draft", "discarded"])
+          .where("referral_agencies.agency_id", "=", ctx.actor.agencyId)
+          .where("referral_agencies.status", "is distinct from", "declined")
+          .execute();
+  const decisions = await loadDecisions(
+    trx,
+    referrals.map((referral) => referral.id),
+  );
+  const emergencies = await loadEmergencyAccesses(trx, ids);
+  const result = new Map<string, { facts: Facts; agencies: { id: string; name: string }[] }>();
+  for (const person of people) {
+    const agencies = involvement.get(person.id) ?? [];
+    let sharing: SharingState =
+      person.created_by_agency_id === ctx.actor.agencyId ? "covered" : "not_covered";
+    for (const referral of referrals.filter((row) => row.young_person_id === person.id)) {
+      const state = sharingFor(
+        ctx,
+        referral.referrer_agency_id,
+        decisions.get(referral.id) ?? [],
+      ).state;
+      sharing = bestSharing(sharing, state);
+    }
+    result.set(person.id, {
+      agencies,
+      facts: {
+        partnershipId: person.partnership_id,
+        involvedAgencyIds: agencies.map((agency) => agency.id),
+        sharing,
+        emergencyAccess: openEmergencyAccess(ctx, emergencies, person.id) !== null,
+      },
+    });
+  }
+  return result;
 }
 
 interface MatchRow {
   id: string;
   partnership_id: string;
+  created_by_agency_id: string;
   given_name: string;
   family_name: string;
   known_as: string | null;
@@ -115,7 +170,7 @@ interface MatchRow {
  * nickname that begins the given name or equals "known as"), the same date of birth (or with day
  * and month swapped), and the same postcode district. Best first, at most ten.
  */
-async function findMatches(
+export async function findMatches(
   trx: Transaction<Database>,
   search: YoungPersonSearch,
 ): Promise<MatchRow[]> {
@@ -149,7 +204,8 @@ async function findMatches(
         coalesce(yp.postcode_district = ${district}, false) as same_district
       from young_people yp
     )
-    select id, partnership_id, given_name, family_name, known_as, date_of_birth, postcode_district,
+    select id, partnership_id, created_by_agency_id, given_name, family_name, known_as,
+      date_of_birth, postcode_district,
       school, name_score, same_birth_date, same_district
     from scored
     where name_score >= 0.45
@@ -181,20 +237,12 @@ async function searchWithin(
 ): Promise<Candidate[]> {
   await authorizeInPartnership(trx, ctx, "young_person.search");
   const matches = await findMatches(trx, search);
-  const involvement = await involvementOf(
-    trx,
-    matches.map((match) => match.id),
-  );
+  const known = await youngPersonFactsFor(trx, ctx, matches);
   const candidates: Candidate[] = [];
   const shown: string[] = [];
   const signposted: string[] = [];
   for (const match of matches) {
-    const agencies = involvement.get(match.id) ?? [];
-    const facts = youngPersonFacts(
-      ctx,
-      match.partnership_id,
-      agencies.map((agency) => agency.id),
-    );
+    const { facts, agencies } = known.get(match.id) as NonNullable<ReturnType<typeof known.get>>;
     if (decide(ctx.actor, "young_person.view", facts).allowed) {
       shown.push(match.id);
       candidates.push({
@@ -330,22 +378,18 @@ export async function authorizeYoungPerson(
 ): Promise<NonNullable<YoungPersonRow>> {
   const row = await loadYoungPerson(trx, id, options.forUpdate);
   if (!row) throw new RecordNotFound("young person");
-  const agencies = (await involvementOf(trx, [id])).get(id) ?? [];
-  await authorize(
-    trx,
-    ctx,
-    action,
-    youngPersonFacts(
-      ctx,
-      row.partnership_id,
-      agencies.map((agency) => agency.id),
-    ),
-    {
-      refusal: "hide",
-      recordAllowed: options.recordAllowed,
-      audit: { recordType: "young_person", recordId: id, youngPersonId: id },
+  const known = (await youngPersonFactsFor(trx, ctx, [row])).get(id);
+  const emergency = known?.facts.emergencyAccess === true;
+  await authorize(trx, ctx, action, known?.facts ?? { partnershipId: row.partnership_id }, {
+    refusal: "hide",
+    recordAllowed: options.recordAllowed,
+    audit: {
+      recordType: "young_person",
+      recordId: id,
+      youngPersonId: id,
+      ...(emergency ? { details: { emergencyAccess: true } } : {}),
     },
-  );
+  });
   return row;
 }
 
@@ -353,16 +397,11 @@ export async function authorizeYoungPerson(
 export async function mayActOnYoungPerson(
   trx: Transaction<Database>,
   ctx: ServiceContext,
-  row: { id: string; partnership_id: string },
+  row: YoungPersonKey,
   action: "young_person.view" | "young_person.edit",
 ): Promise<boolean> {
-  const agencies = (await involvementOf(trx, [row.id])).get(row.id) ?? [];
-  const facts = youngPersonFacts(
-    ctx,
-    row.partnership_id,
-    agencies.map((agency) => agency.id),
-  );
-  return decide(ctx.actor, action, facts).allowed;
+  const known = (await youngPersonFactsFor(trx, ctx, [row])).get(row.id);
+  return known ? decide(ctx.actor, action, known.facts).allowed : false;
 }
 
 /** One young person's record, for someone whose agency is involved (or a partnership lead). */

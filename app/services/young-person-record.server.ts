@@ -7,6 +7,7 @@ import {
   type ReferralState,
 } from "../../policies";
 import { inActorTransaction, type ServiceContext } from "./context.server";
+import { emergencyBannerForYoungPerson, type EmergencyBanner } from "./emergency-access.server";
 import { loadReferral, referralFacts, referralReference } from "./referral-access.server";
 import { authorizeYoungPerson, mayActOnYoungPerson } from "./young-people.server";
 
@@ -41,6 +42,8 @@ export interface YoungPersonRecord {
   referrals: YoungPersonReferral[];
   /** The person may correct these details. */
   mayCorrect: boolean;
+  /** The person's emergency access to this young person, while it is open (the page says so). */
+  emergencyAccess: EmergencyBanner | null;
 }
 
 /** Today's date in the UK as YYYY-MM-DD: an age changes on the UK birthday, not the UTC one. */
@@ -93,6 +96,7 @@ export function getYoungPersonRecord(ctx: ServiceContext, id: string): Promise<Y
     }
     return {
       mayCorrect: await mayActOnYoungPerson(trx, ctx, person, "young_person.edit"),
+      emergencyAccess: await emergencyBannerForYoungPerson(trx, ctx, person.id),
       id: person.id,
       name: `${person.given_name} ${person.family_name}`,
       givenName: person.given_name,

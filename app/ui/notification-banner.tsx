@@ -1,4 +1,4 @@
-import type { ReactNode } from "react";
+import { useId, type ReactNode } from "react";
 
 /** GOV.UK notification banner; `success` for the outcome of something the person just did. */
 export function NotificationBanner({
@@ -11,15 +11,17 @@ export function NotificationBanner({
   variant?: "important" | "success";
 }) {
   const success = variant === "success";
+  // A page may show more than one banner: each title needs its own id.
+  const titleId = `notification-banner-title${useId().replace(/:/g, "-")}`;
   return (
     <div
       className={`govuk-notification-banner${success ? " govuk-notification-banner--success" : ""}`}
       role={success ? "alert" : "region"}
-      aria-labelledby="notification-banner-title"
+      aria-labelledby={titleId}
       data-module="govuk-notification-banner"
     >
       <div className="govuk-notification-banner__header">
-        <h2 className="govuk-notification-banner__title" id="notification-banner-title">
+        <h2 className="govuk-notification-banner__title" id={titleId}>
           {title}
         </h2>
       </div>

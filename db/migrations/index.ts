@@ -4,6 +4,7 @@ import * as administration from "./2026_11_24_0002_administration";
 import * as auditChain from "./2026_11_24_0003_audit_chain";
 import * as referrals from "./2026_11_24_0004_referrals";
 import * as responseTargets from "./2026_11_24_0005_response_targets";
+import * as decisionsToShare from "./2026_11_24_0006_decisions_to_share";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -16,4 +17,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_24_0003_audit_chain": auditChain,
   "2026_11_24_0004_referrals": referrals,
   "2026_11_24_0005_response_targets": responseTargets,
+  "2026_11_24_0006_decisions_to_share": decisionsToShare,
 };

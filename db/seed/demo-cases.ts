@@ -1,7 +1,10 @@
 import type { Insertable, Transaction } from "kysely";
 import type {
+  AgencyKind,
   CaseActionStatus,
   ConcernRole,
+  ConsentNotSoughtReason,
+  DataItem,
   Escalation,
   Gender,
   NoteKind,
@@ -11,6 +14,7 @@ import type {
   ReferralState,
   RiskIndicator,
   Severity,
+  SharingPurpose,
   Theme,
   Urgency,
 } from "../../policies";
@@ -20,7 +24,10 @@ import type {
   CaseActionsTable,
   CaseNoteRevisionsTable,
   CaseNotesTable,
+  ConsentWithdrawalsTable,
   Database,
+  DecisionsToShareTable,
+  EmergencyAccessesTable,
   ReferralAgenciesTable,
   ReferralTransitionsTable,
   ReferralsTable,
@@ -41,6 +48,8 @@ export interface DemoCaseIds {
   partnershipId: string;
   /** Agency ids by the demo seed's agency key ("police", "school", "advocacy"…). */
   agencies: Readonly<Record<string, string>>;
+  /** Each agency's kind, by the same key. */
+  agencyKinds: Readonly<Record<string, AgencyKind>>;
   /** Users by email, with the agency each belongs to. */
   users: Readonly<Record<string, { id: string; agencyId: string }>>;
 }
@@ -659,6 +668,157 @@ const CANCEL_NOTES = [
 ];
 
 // ---------------------------------------------------------------------------------------------
+// Decisions to share (DOMAIN.md section 4)
+
+/**
+ * The basis a referrer shared on. Most young people or their families agreed to the referral; the
+ * rest are the cases where consent was not the right basis, each with the reason it was not sought.
+ */
+type ShareBasis =
+  /** The young person (16 or over) or a parent agreed, verbally, with no end date. */
+  | "consent"
+  /** The young person's own consent, in writing, for a set time. */
+  | "writtenConsent"
+  /** A young person under 16, assessed as competent, agreed. */
+  | "competentConsent"
+  | "increaseRisk"
+  | "investigation"
+  | "unobtainable"
+  | "emergency";
+
+/** The usual basis for each story; a plan may choose another. */
+const STORY_BASIS: Readonly<Record<StoryKey, ShareBasis>> = {
+  attendance: "consent",
+  video: "consent",
+  knife: "consent",
+  missing: "consent",
+  countyLine: "investigation",
+  stabbing: "investigation",
+  estate: "consent",
+  careHome: "unobtainable",
+  stabWound: "consent",
+  assault: "consent",
+  party: "increaseRisk",
+  payback: "consent",
+  excluded: "consent",
+  debt: "consent",
+  onlineThreats: "competentConsent",
+  witness: "consent",
+};
+
+const NOT_SOUGHT: Readonly<Partial<Record<ShareBasis, ConsentNotSoughtReason>>> = {
+  increaseRisk: "would_increase_risk",
+  investigation: "would_prejudice_investigation",
+  unobtainable: "cannot_reasonably_be_obtained",
+  emergency: "emergency",
+};
+
+const SHARE_RATIONALES: Record<ShareBasis, readonly string[]> = {
+  consent: [
+    "{name} and {their} family agreed to the referral. The hub and the agencies it routes to need the concern and the risk indicators to offer support and keep {name} safe; sharing them is necessary and proportionate.",
+    "Shared with agreement, to get {name} support before things escalate. Only what the receiving agencies need to make contact and plan with {them}.",
+  ],
+  writtenConsent: [
+    "{name} asked for help and signed the consent form after we went through what would be shared, with whom and why. Public task is the lawful basis; {their} consent meets the duty of confidence.",
+  ],
+  competentConsent: [
+    "{name} is under 16 but understood what would be shared, with whom and why, and that {name} can change {their} mind: competent to consent. Sharing so {name} can get the support {name} asked for.",
+  ],
+  increaseRisk: [
+    "Asking for consent would risk {name} telling the adults involved, who could move {them} or make {them} delete messages. The risk of exploitation outweighs {their} right to confidentiality; sharing only with the agencies that need it to protect {them}.",
+    "Seeking consent could put {name} in more danger if the people exploiting {them} found out. Sharing to safeguard {them}, limited to the agencies that will act on it.",
+  ],
+  investigation: [
+    "There is an open police investigation. Asking for consent would alert the adults suspected of exploiting {name} and could prejudice it. Sharing for safeguarding with the agencies that will support {name} as a victim first.",
+    "{name} is a suspect and a possible victim in a live investigation; seeking consent could prejudice it. The receiving agencies need the risk picture to keep {name} and {their} family safe.",
+  ],
+  unobtainable: [
+    "{name} will not talk to police and has gone missing again; consent cannot reasonably be obtained in the time that matters. The allocated social worker agrees the information should be shared to safeguard {them}.",
+  ],
+  emergency: [
+    "{name} is at immediate risk and there was no time to seek consent before acting. Sharing now with the agencies that can respond today; {name} and {their} family will be told as soon as it is safe.",
+  ],
+};
+
+const SHARE_ADVICE: Readonly<Partial<Record<ShareBasis, string>>> = {
+  increaseRisk: "Named nurse for safeguarding children",
+  investigation: "Detective Sergeant, Child Exploitation Team",
+  unobtainable: "Allocated social worker, Children's Social Care",
+  emergency: "Duty social worker, Children's Social Care front door",
+};
+
+const SHARE_VIEWS: Readonly<Partial<Record<ShareBasis, string>>> = {
+  consent: "{name} agreed, and asked that friends' families are not told.",
+  writtenConsent:
+    "{name} wants the police to know about the threats, but asked that {their} new address is not passed on beyond the agencies named.",
+  competentConsent: "{name} wants help and asked to be told before anything else is shared.",
+  unobtainable: "Not known: {name} would not talk to us about it.",
+};
+
+const COMPETENCE_ASSESSMENT =
+  "Spoke with {name} alone for half an hour. {name} understood what would be shared, with whom and why, and that {name} can change {their} mind at any time, and weighed it up sensibly: competent to consent.";
+
+const PARTIAL_RATIONALE =
+  "The Street Mentors need to know who {name} is, what happened and the risks in order to make contact, not {their} medical history: sharing only those parts. The council's youth service has the whole referral.";
+const PARTIAL_ITEMS: readonly DataItem[] = ["identity", "concern", "risk_indicators"];
+
+const NOT_SHARE_RATIONALE =
+  "Not sharing this referral with the police through the hub for now. The safeguarding nurse has referred to children's social care, who will decide with the police under their own procedures whether there is a strategy discussion; a second route would duplicate it, and {name} is frightened the adult involved would find out {name} told someone.";
+const NOT_SHARE_VIEWS =
+  "{name} is scared that if the police go to the flat, the 'boyfriend' will know {name} told someone.";
+
+const WITHDRAWAL_NOTE =
+  "{name} told me at {their} follow-up appointment that the advocates should no longer have {their} information, after a falling-out at the last session. I explained that this does not undo what was shared before today, and will talk with {them} about what support would help instead.";
+const AFTER_WITHDRAWAL_NOTE =
+  "Saw {name} at the follow-up clinic. {name} is sleeping better and has started going to the youth club on Tuesdays, but still does not want the advocates involved. We talked about the Street Mentors instead.";
+
+/** Agency kinds that share for early intervention under the demo agreement (SUPPORT_KINDS in demo.ts). */
+const EARLY_INTERVENTION_KINDS: readonly AgencyKind[] = [
+  "school",
+  "advocacy",
+  "youth_justice",
+  "local_authority",
+  "voluntary",
+];
+
+/** Whole years between a date of birth and a day, both YYYY-MM-DD. */
+function ageOn(dateOfBirth: string, day: string): number {
+  const years = Number(day.slice(0, 4)) - Number(dateOfBirth.slice(0, 4));
+  return years - (day.slice(5) < dateOfBirth.slice(5) ? 1 : 0);
+}
+
+interface EmergencyPlan {
+  /** Index into PEOPLE: someone whose referrals do not involve the police. */
+  yp: number;
+  /** Hours before now it was opened. */
+  ago: number;
+  reason: EmergencyAccessesTable["reason"];
+  detail: string;
+  review?: { outcome: "appropriate" | "not_appropriate"; note: string };
+}
+
+/** Olek (Aleksander Kowalski), reported missing: open now, waiting for the partnership lead. */
+const EMERGENCY_ACCESS_NOW: EmergencyPlan = {
+  yp: 19,
+  ago: 1,
+  reason: "missing_child",
+  detail:
+    "{name} has been reported missing by {their} mother after not coming home from school, and {their} phone is off. I need to know which agencies are working with {name}, and any places or people named in the referral, to focus the search.",
+};
+/** Kacper Zieliński, a threat out of hours last week: reviewed and found appropriate. */
+const EMERGENCY_ACCESS_LAST_WEEK: EmergencyPlan = {
+  yp: 39,
+  ago: 6 * D,
+  reason: "imminent_harm",
+  detail:
+    "A caller reported a group looking for {name} near Station Road, one of them with a knife. I needed to know whether {name} is known to services and how to reach {their} allocated worker tonight.",
+  review: {
+    outcome: "appropriate",
+    note: "Appropriate: a credible threat out of hours, and the officer read only the contact details and the safety plan. The advocate was told the next morning.",
+  },
+};
+
+// ---------------------------------------------------------------------------------------------
 // The referrals
 
 interface Receiving {
@@ -696,6 +856,14 @@ interface CasePlan {
   reason?: string;
   /** Correct the first note: its date, or who was there. */
   correction?: "date" | "detail";
+  /** The basis the referrer shared on, when it is not the story's usual one. */
+  share?: ShareBasis;
+  /** Receiving agencies shared with only in part (identity, concern and risk indicators). */
+  partialFor?: string[];
+  /** Agencies the referrer decided not to share with. */
+  notShareWith?: string[];
+  /** Hours before now the young person withdrew the consent the share rested on. */
+  consentWithdrawnAgo?: number;
 }
 
 const accepted = (agency: string, user: string): Receiving => ({
@@ -877,6 +1045,7 @@ const PLANS: readonly CasePlan[] = [
     rag: "green",
     routedAgo: D,
     to: [awaiting("mentors"), awaiting("council")],
+    partialFor: ["mentors"],
   },
   {
     state: "allocated",
@@ -898,6 +1067,7 @@ const PLANS: readonly CasePlan[] = [
     rag: "red",
     routedAgo: 2,
     danger: true,
+    share: "emergency",
     to: [awaiting("police")],
   },
 
@@ -1004,6 +1174,7 @@ const PLANS: readonly CasePlan[] = [
     ago: 40 * D,
     rag: "amber",
     to: [accepted("advocacy", ADVOCATE)],
+    notShareWith: ["police"],
   },
   {
     state: "active",
@@ -1022,6 +1193,8 @@ const PLANS: readonly CasePlan[] = [
     ago: 70 * D,
     rag: "green",
     to: [accepted("advocacy", ADVOCATE)],
+    share: "competentConsent",
+    consentWithdrawnAgo: 3 * D,
   },
   {
     state: "active",
@@ -1041,6 +1214,7 @@ const PLANS: readonly CasePlan[] = [
     urgency: "urgent",
     rag: "red",
     to: [accepted("police", OFFICER)],
+    share: "writtenConsent",
   },
   {
     state: "active",
@@ -1272,6 +1446,9 @@ interface Rows {
   noteRevisions: Insertable<CaseNoteRevisionsTable>[];
   actions: Insertable<CaseActionsTable>[];
   actionUpdates: Insertable<CaseActionUpdatesTable>[];
+  decisions: Insertable<DecisionsToShareTable>[];
+  withdrawals: Insertable<ConsentWithdrawalsTable>[];
+  emergencyAccesses: Insertable<EmergencyAccessesTable>[];
 }
 
 /** Build every row of the demo case data, without touching the database. */
@@ -1329,6 +1506,9 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
     noteRevisions: [],
     actions: [],
     actionUpdates: [],
+    decisions: [],
+    withdrawals: [],
+    emergencyAccesses: [],
   };
   /** Who first recorded each young person, and when. */
   const firstSeen = new Map<number, { at: Date; by: string }>();
@@ -1342,6 +1522,119 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
     return id;
   };
   const hub = user(HUB_LEAD);
+
+  /** A generator of its own, so the decisions to share leave the rest of the demo as it was. */
+  const sharingRng = generator(SEED ^ 0x5ea7_0d75);
+  const kindOf = (key: string): AgencyKind => {
+    const kind = ids.agencyKinds[key];
+    if (!kind) throw new Error(`demo seed: no kind for agency ${key}`);
+    return kind;
+  };
+  /**
+   * The referrer's decisions to share, recorded just before submitting: one covering every agency
+   * the referral went to (before routing: where it is meant to go, or the hub), split where the
+   * plan shares only part of the case with some, and any decision not to share.
+   */
+  const decideSharing = (
+    plan: CasePlan,
+    referralId: string,
+    youngPersonId: string,
+    seed: PersonSeed,
+    referrer: { id: string; agencyId: string },
+    submitted: Date,
+    say: (text: string) => string,
+  ): Insertable<DecisionsToShareTable>[] => {
+    const routed = (plan.to ?? []).map((receiving) => receiving.agency);
+    const intended = [...new Set([...routed, ...(plan.destination ? [plan.destination] : [])])];
+    const recipients = intended.length ? intended : ["vru"];
+    const partial = recipients.filter((key) => plan.partialFor?.includes(key));
+    const full = recipients.filter((key) => !partial.includes(key));
+    const sourceKind = kindOf(agencyKeyOf(referrer.agencyId));
+    const basis = plan.share ?? STORY_BASIS[plan.story];
+    const themes: readonly Theme[] = STORIES[plan.story].themes;
+    // Created at least 18 minutes before it was submitted: the decisions come in the last few.
+    let decidedAt = new Date(submitted.getTime() - sharingRng.between(8, 15) * 60_000);
+    const dateOfBirth = `${now.getUTCFullYear() - seed.age}-${seed.birthday}`;
+    const age = ageOn(dateOfBirth, isoDate(decidedAt));
+    const purposesFor = (keys: readonly string[]): SharingPurpose[] =>
+      themes.includes("early_intervention") &&
+      [sourceKind, ...keys.map(kindOf)].every((kind) => EARLY_INTERVENTION_KINDS.includes(kind))
+        ? ["safeguarding", "early_intervention"]
+        : ["safeguarding"];
+    const notSought = NOT_SOUGHT[basis] ?? null;
+    const decisions: Insertable<DecisionsToShareTable>[] = [];
+    const record = (
+      decision: Insertable<DecisionsToShareTable>["decision"],
+      keys: readonly string[],
+      details: Partial<Omit<Insertable<DecisionsToShareTable>, "consent_relied_on">> & {
+        rationale: string;
+      },
+    ) => {
+      const purposes = details.purposes ?? purposesFor(keys);
+      const consent: Partial<Insertable<DecisionsToShareTable>> & { consent_relied_on: boolean } =
+        notSought || decision === "not_share"
+          ? {
+              consent_relied_on: false,
+              consent_not_sought_reason: notSought ?? "would_increase_risk",
+            }
+          : {
+              consent_relied_on: true,
+              consent_given_by:
+                basis === "consent" && age < 16 ? "parental_responsibility" : "young_person",
+              competence_assessment:
+                basis === "competentConsent" && age < 16 ? say(COMPETENCE_ASSESSMENT) : null,
+              consent_scope_agency_ids: keys.map(agencyId),
+              consent_scope_purposes: purposes,
+              consent_form: basis === "writtenConsent" ? "written" : "verbal",
+              consent_expires_on:
+                basis === "writtenConsent" ? isoDate(new Date(now.getTime() + 182 * DAY_MS)) : null,
+            };
+      decisions.push({
+        id: sharingRng.uuid(),
+        partnership_id,
+        referral_id: referralId,
+        young_person_id: youngPersonId,
+        supersedes_id: null,
+        decision,
+        decided_by: referrer.id,
+        decided_by_agency_id: referrer.agencyId,
+        decided_at: decidedAt,
+        advice_from: SHARE_ADVICE[basis] ?? null,
+        recipient_agency_ids: keys.map(agencyId),
+        article6: "public_task",
+        article9: "safeguarding",
+        gateway:
+          sourceKind === "police" && notSought && decision !== "not_share"
+            ? "crime_and_disorder_act_s115"
+            : "none",
+        source_kind: sourceKind,
+        young_person_views: SHARE_VIEWS[basis] ? say(SHARE_VIEWS[basis]) : null,
+        ...consent,
+        ...details,
+        purposes,
+      });
+      decidedAt = new Date(decidedAt.getTime() + sharingRng.between(1, 2) * 60_000);
+    };
+
+    if (full.length) {
+      record("share", full, { rationale: say(sharingRng.pick(SHARE_RATIONALES[basis])) });
+    }
+    if (partial.length) {
+      record("share_partial", partial, {
+        data_items: [...PARTIAL_ITEMS],
+        rationale: say(PARTIAL_RATIONALE),
+      });
+    }
+    if (plan.notShareWith?.length) {
+      record("not_share", plan.notShareWith, {
+        purposes: ["safeguarding"],
+        advice_from: SHARE_ADVICE[basis] ?? null,
+        young_person_views: say(NOT_SHARE_VIEWS),
+        rationale: say(NOT_SHARE_RATIONALE),
+      });
+    }
+    return decisions;
+  };
 
   for (const plan of PLANS) {
     const id = rng.uuid();
@@ -1364,6 +1657,9 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
       if (!seen || seen.at > created) firstSeen.set(plan.yp, { at: created, by: plan.by });
       referrersOf.set(plan.yp, (referrersOf.get(plan.yp) ?? new Set()).add(plan.by));
     }
+
+    /** When the young person withdrew their consent to share, if they did. */
+    let consentWithdrawn: Date | null = null;
 
     // The lifecycle, step by step.
     let state = "draft" as ReferralState;
@@ -1443,6 +1739,34 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
       referral.submitted_at = submitted;
       referral.screening_due_at = screeningDue(submitted, urgency);
       step("submit", "submitted", submitted, referrer);
+      if (seed && plan.yp !== null) {
+        const decisions = decideSharing(
+          plan,
+          id,
+          personIdFor(plan.yp),
+          seed,
+          referrer,
+          submitted,
+          say,
+        );
+        rows.decisions.push(...decisions);
+        if (plan.consentWithdrawnAgo !== undefined) {
+          // The young person withdrew the consent the advocates' access rested on.
+          const onConsent = decisions.find((decision) => decision.consent_relied_on);
+          if (!onConsent?.id) throw new Error("demo seed: no consent to withdraw");
+          consentWithdrawn = new Date(now.getTime() - plan.consentWithdrawnAgo * HOUR_MS);
+          consentWithdrawn.setUTCHours(sharingRng.int(9, 15), sharingRng.int(0, 59), 0, 0);
+          rows.withdrawals.push({
+            partnership_id,
+            decision_id: onConsent.id,
+            withdrawn_by: "young_person",
+            withdrawn_at: consentWithdrawn,
+            recorded_by: referrer.id,
+            recorded_at: after(consentWithdrawn, sharingRng.between(0.5, 2)),
+            note: say(WITHDRAWAL_NOTE),
+          });
+        }
+      }
     }
 
     // Screening: by the partnership lead, with a rating and its rationale.
@@ -1549,7 +1873,8 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
         worker: user(receiving.user ?? HUB_LEAD),
         lead: user(AGENCY_LEADS[receiving.agency] ?? HUB_LEAD),
       }));
-      const count = rng.int(plan.state === "closed" ? 2 : 1, 5);
+      // At most five notes, one of them after any withdrawal of consent.
+      const count = Math.min(rng.int(plan.state === "closed" ? 2 : 1, 5), consentWithdrawn ? 4 : 5);
       for (let index = 0; index < count; index += 1) {
         const occurred = between(started, ended, (index + rng.between(0.2, 0.9)) / count);
         const member = at(team, index % team.length);
@@ -1610,6 +1935,24 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
           Object.assign(note, { version: 2, updated_at: revised });
         }
         rows.notes.push(note);
+      }
+      if (consentWithdrawn) {
+        // Something newer than the withdrawal, which the agencies that relied on it do not see.
+        const occurred = between(consentWithdrawn, new Date(latest), 0.6);
+        const written = after(occurred, sharingRng.between(0.5, 2));
+        rows.notes.push({
+          id: sharingRng.uuid(),
+          partnership_id,
+          referral_id: id,
+          agency_id: referrer.agencyId,
+          author_user_id: referrer.id,
+          kind: "contact_in_person",
+          visibility: "shared",
+          occurred_on: isoDate(occurred),
+          body: say(AFTER_WITHDRAWAL_NOTE),
+          created_at: written,
+          updated_at: written,
+        });
       }
 
       const involved = [agencyKeyOf(referrer.agencyId), ...team.map((member) => member.agency)];
@@ -1769,6 +2112,38 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
       updated_at: seen.at,
     });
   }
+
+  // Emergency access (DOMAIN.md section 5): the police officer opened the records of young people
+  // no referral had shared with the police. One is open now and waiting for review; one, last
+  // week's, the partnership lead found appropriate.
+  const officer = user(OFFICER);
+  const emergencies = [EMERGENCY_ACCESS_NOW, EMERGENCY_ACCESS_LAST_WEEK];
+  for (const [index, emergency] of emergencies.entries()) {
+    const youngPersonId = personIds.get(emergency.yp);
+    if (!youngPersonId) throw new Error(`demo seed: no young person ${emergency.yp}`);
+    const words = wordsFor(at(PEOPLE, emergency.yp));
+    const opened = new Date(now.getTime() - emergency.ago * HOUR_MS);
+    if (index > 0) opened.setUTCHours(21, sharingRng.int(0, 59), 0, 0);
+    const review = emergency.review
+      ? {
+          review_outcome: emergency.review.outcome,
+          reviewed_by: hub.id,
+          reviewed_at: cap(opened.getTime() + sharingRng.between(11, 13) * HOUR_MS),
+          review_note: fill(emergency.review.note, words),
+        }
+      : {};
+    rows.emergencyAccesses.push({
+      partnership_id,
+      young_person_id: youngPersonId,
+      user_id: officer.id,
+      agency_id: officer.agencyId,
+      reason: emergency.reason,
+      reason_detail: fill(emergency.detail, words),
+      opened_at: opened,
+      expires_at: new Date(opened.getTime() + 4 * HOUR_MS),
+      ...review,
+    });
+  }
   return rows;
 }
 
@@ -1793,5 +2168,12 @@ export async function seedDemoCases(
   if (rows.actions.length) await trx.insertInto("case_actions").values(rows.actions).execute();
   if (rows.actionUpdates.length) {
     await trx.insertInto("case_action_updates").values(rows.actionUpdates).execute();
+  }
+  await trx.insertInto("decisions_to_share").values(rows.decisions).execute();
+  if (rows.withdrawals.length) {
+    await trx.insertInto("consent_withdrawals").values(rows.withdrawals).execute();
+  }
+  if (rows.emergencyAccesses.length) {
+    await trx.insertInto("emergency_accesses").values(rows.emergencyAccesses).execute();
   }
 }

@@ -238,6 +238,7 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
       {
         partnershipId: DEMO_PARTNERSHIP_ID,
         agencies: Object.fromEntries(DEMO_AGENCIES.map(({ key }) => [key, agencyId(key)])),
+        agencyKinds: Object.fromEntries(DEMO_AGENCIES.map(({ key, kind }) => [key, kind])),
         users: Object.fromEntries(
           users.map((user) => [user.email, { id: user.id, agencyId: user.agency_id }]),
         ),

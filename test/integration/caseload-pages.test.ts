@@ -5,6 +5,7 @@ import type { Role } from "../../policies";
 import * as casesPage from "../../app/routes/cases._index";
 import { loader as homeLoader } from "../../app/routes/home";
 import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId";
+import { recordDecisionToShare } from "../../app/services/decisions-to-share.server";
 import {
   acceptReferral,
   routeReferral,
@@ -18,7 +19,14 @@ import {
 } from "../../app/services/referrals.server";
 import { ageOn } from "../../app/services/young-person-record.server";
 import { useTestDatabase } from "../support/database";
-import { contextFor, createAgency, createPartnership, createUser } from "../support/factories";
+import {
+  contextFor,
+  createAgency,
+  createOpenAgreement,
+  createPartnership,
+  createUser,
+  shareDecision,
+} from "../support/factories";
 import { getRequest, loadContext, settle } from "../support/remix";
 import { signInCookie } from "../support/session";
 
@@ -31,6 +39,7 @@ type YoungPersonPage = Awaited<ReturnType<typeof youngPersonPage.loader>>;
 /** A partnership with a hub, a referring school, a receiving advocacy service and the police. */
 async function createCaseWorld() {
   const partnership = await createPartnership(db.owner);
+  await createOpenAgreement(db.owner, partnership.id);
   const agency = (kind: "local_authority" | "school" | "advocacy" | "police", name: string) =>
     createAgency(db.owner, partnership.id, { kind, name: `${name} ${partnership.id.slice(0, 4)}` });
   const hub = await agency("local_authority", "Hub");
@@ -101,6 +110,7 @@ async function activeReferral(world: CaseWorld) {
     urgency: "routine",
     destination: "hub",
   });
+  await recordDecisionToShare(referrer, id, shareDecision([agencies.advocacy.id]));
   await submitReferral(referrer, id, await versionOf(id));
   await screenReferral(as(people.lead), id, {
     version: await versionOf(id),

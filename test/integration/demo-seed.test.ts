@@ -1,12 +1,17 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
+import { DEMO_AGREEMENT, DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
 import {
   NOTE_KIND_CODES,
   OUTCOME_CODES,
   REFERRAL_STATES,
   RISK_INDICATOR_CODES,
   SEVERITY_CODES,
+  agencySharing,
+  decisionProblems,
+  type AgencyKind,
+  type RecordedDecision,
   type ReferralState,
+  type SharingPurpose,
 } from "../../policies";
 import { useTestDatabase } from "../support/database";
 
@@ -52,6 +57,102 @@ const involvement = () =>
     .selectAll()
     .where("partnership_id", "=", DEMO_PARTNERSHIP_ID)
     .execute();
+
+const LONDON_DATE = new Intl.DateTimeFormat("en-CA", {
+  timeZone: "Europe/London",
+  year: "numeric",
+  month: "2-digit",
+  day: "2-digit",
+});
+/** YYYY-MM-DD as the day is in London, as the application reckons "today". */
+const londonDate = (moment: Date) => LONDON_DATE.format(moment);
+
+/** Whole years between a date of birth and a day, both YYYY-MM-DD. */
+function ageOn(dateOfBirth: string, day: string): number {
+  const years = Number(day.slice(0, 4)) - Number(dateOfBirth.slice(0, 4));
+  return years - (day.slice(5) < dateOfBirth.slice(5) ? 1 : 0);
+}
+
+const agreementPermits = (from: AgencyKind, to: AgencyKind, purpose: SharingPurpose) =>
+  DEMO_AGREEMENT.some(
+    (permission) =>
+      permission.from === from && permission.to === to && permission.purpose === purpose,
+  );
+
+/** The demo partnership's decisions to share, withdrawals, agencies, people and users. */
+async function sharing() {
+  const of = DEMO_PARTNERSHIP_ID;
+  const [decisions, withdrawals, agencies, people, users, emergencies] = await Promise.all([
+    db.superuser
+      .selectFrom("decisions_to_share")
+      .selectAll()
+      .where("partnership_id", "=", of)
+      .orderBy("decided_at")
+      .execute(),
+    db.superuser
+      .selectFrom("consent_withdrawals")
+      .selectAll()
+      .where("partnership_id", "=", of)
+      .execute(),
+    db.superuser
+      .selectFrom("agencies")
+      .select(["id", "name", "kind"])
+      .where("partnership_id", "=", of)
+      .execute(),
+    db.superuser
+      .selectFrom("young_people")
+      .select(["id", "given_name", "family_name", "date_of_birth"])
+      .where("partnership_id", "=", of)
+      .execute(),
+    db.superuser
+      .selectFrom("users")
+      .select(["id", "email", "agency_id"])
+      .where("partnership_id", "=", of)
+      .execute(),
+    db.superuser
+      .selectFrom("emergency_accesses")
+      .selectAll()
+      .where("partnership_id", "=", of)
+      .execute(),
+  ]);
+  const recorded = (referralId: string): RecordedDecision[] =>
+    decisions
+      .filter((decision) => decision.referral_id === referralId)
+      .map((decision) => ({
+        id: decision.id,
+        supersedesId: decision.supersedes_id,
+        decision: decision.decision,
+        recipientAgencyIds: decision.recipient_agency_ids,
+        dataItems: decision.data_items,
+        consentReliedOn: decision.consent_relied_on,
+        consentScopeAgencyIds: decision.consent_scope_agency_ids,
+        consentExpiresOn: decision.consent_expires_on,
+        withdrawnAt:
+          withdrawals
+            .find((withdrawal) => withdrawal.decision_id === decision.id)
+            ?.withdrawn_at.toISOString() ?? null,
+      }));
+  const userByEmail = (email: string) => {
+    const found = users.find((candidate) => candidate.email === email);
+    if (!found) throw new Error(`no demo user ${email}`);
+    return found;
+  };
+  const agencyByName = (name: RegExp) => {
+    const found = agencies.find((agency) => name.test(agency.name));
+    if (!found) throw new Error(`no demo agency ${String(name)}`);
+    return found;
+  };
+  return {
+    decisions,
+    withdrawals,
+    agencies,
+    people,
+    emergencies,
+    recorded,
+    userByEmail,
+    agencyByName,
+  };
+}
 
 describe("the demo seed's case data", () => {
   let seededAt: Date;
@@ -243,6 +344,226 @@ describe("the demo seed's case data", () => {
       .where("partnership_id", "=", DEMO_PARTNERSHIP_ID)
       .executeTakeFirstOrThrow();
     expect(Number(events.n)).toBe(0);
+  });
+
+  it("records a decision to share on every referral past the draft, covering where it went", async () => {
+    const { decisions, withdrawals, recorded } = await sharing();
+    const all = await referrals();
+    const rows = await involvement();
+    const today = londonDate(seededAt);
+    for (const referral of all) {
+      const own = decisions.filter((decision) => decision.referral_id === referral.id);
+      if (referral.state === "draft" || referral.state === "discarded") {
+        expect(own).toEqual([]);
+        continue;
+      }
+      expect(own.length).toBeGreaterThanOrEqual(1);
+      for (const decision of own) {
+        expect(decision.young_person_id).toBe(referral.young_person_id);
+        expect(decision.decided_by).toBe(referral.referrer_user_id);
+        expect(decision.decided_by_agency_id).toBe(referral.referrer_agency_id);
+        expect(decision.decided_at.getTime()).toBeLessThan(referral.submitted_at?.getTime() ?? 0);
+        expect(decision.decided_at.getTime()).toBeGreaterThan(referral.created_at.getTime());
+      }
+    }
+
+    const withdrawnReferrals = new Set(
+      withdrawals.map(
+        (withdrawal) =>
+          decisions.find((decision) => decision.id === withdrawal.decision_id)?.referral_id,
+      ),
+    );
+    let checked = 0;
+    for (const row of rows.filter((candidate) => candidate.involvement === "receiving")) {
+      const referral = all.find((candidate) => candidate.id === row.referral_id);
+      if (!referral) throw new Error("referral missing");
+      // Covered when it was routed there, declined or not.
+      expect(
+        decisions.some(
+          (decision) =>
+            decision.referral_id === referral.id &&
+            decision.decision !== "not_share" &&
+            decision.recipient_agency_ids.includes(row.agency_id) &&
+            decision.decided_at <= (row.routed_at ?? new Date(0)),
+        ),
+      ).toBe(true);
+      if (row.status === "declined") continue;
+      const { state } = agencySharing(
+        row.agency_id,
+        referral.referrer_agency_id,
+        recorded(referral.id),
+        today,
+      );
+      if (withdrawnReferrals.has(referral.id)) {
+        expect(state).toBe("withdrawn");
+      } else {
+        expect(["covered", "partial"]).toContain(state);
+      }
+      checked += 1;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  it("records only decisions the rules and the demo agreement allow", async () => {
+    const { decisions, agencies, people } = await sharing();
+    const recipientKinds = Object.fromEntries(agencies.map((agency) => [agency.id, agency.kind]));
+    const all = await referrals();
+    for (const row of decisions) {
+      const referral = all.find((candidate) => candidate.id === row.referral_id);
+      const person = people.find((candidate) => candidate.id === row.young_person_id);
+      expect(row.source_kind).toBe(recipientKinds[referral?.referrer_agency_id ?? ""]);
+      expect(row.article6).toBe("public_task");
+      expect(row.gateway).not.toBe("pcsc_act_2022_s16");
+      const decidedOn = londonDate(row.decided_at);
+      const problems = decisionProblems(
+        {
+          decision: row.decision,
+          recipientAgencyIds: row.recipient_agency_ids,
+          purposes: row.purposes,
+          dataItems: row.data_items,
+          adviceFrom: row.advice_from,
+          article6: row.article6,
+          article9: row.article9,
+          gateway: row.gateway,
+          consentReliedOn: row.consent_relied_on,
+          consentGivenBy: row.consent_given_by,
+          competenceAssessment: row.competence_assessment,
+          consentScopeAgencyIds: row.consent_scope_agency_ids,
+          consentScopePurposes: row.consent_scope_purposes,
+          consentForm: row.consent_form,
+          consentExpiresOn: row.consent_expires_on,
+          consentNotSoughtReason: row.consent_not_sought_reason,
+          youngPersonViews: row.young_person_views,
+          rationale: row.rationale,
+        },
+        {
+          sourceKind: row.source_kind,
+          recipientKinds,
+          youngPersonAge: person?.date_of_birth ? ageOn(person.date_of_birth, decidedOn) : null,
+          agreementPermits,
+          today: decidedOn,
+        },
+      );
+      expect(problems).toEqual([]);
+    }
+  });
+
+  it("shows consent, its withdrawal, partial shares, decisions not to share and emergency access", async () => {
+    const { decisions, withdrawals, people, emergencies, userByEmail, agencyByName } =
+      await sharing();
+    const year = Number(londonDate(seededAt).slice(0, 4));
+    const bornYear = (id: string) =>
+      Number(people.find((person) => person.id === id)?.date_of_birth?.slice(0, 4));
+
+    // Consent in writing from a 17-year-old (this year), for a set time.
+    const consent17 = decisions.filter(
+      (decision) =>
+        decision.consent_relied_on &&
+        decision.consent_given_by === "young_person" &&
+        decision.consent_form === "written" &&
+        year - bornYear(decision.young_person_id) === 17,
+    );
+    expect(consent17.length).toBeGreaterThanOrEqual(1);
+    for (const decision of consent17) {
+      expect(decision.consent_scope_agency_ids).toEqual(decision.recipient_agency_ids);
+      expect(decision.consent_scope_purposes).toContain("safeguarding");
+      expect(decision.consent_expires_on! > londonDate(seededAt)).toBe(true);
+    }
+    const reasons = new Set(decisions.map((decision) => decision.consent_not_sought_reason));
+    for (const reason of [
+      "would_increase_risk",
+      "would_prejudice_investigation",
+      "cannot_reasonably_be_obtained",
+    ] as const) {
+      expect(reasons).toContain(reason);
+    }
+    expect(
+      decisions.some(
+        (decision) => decision.decision === "share_partial" && decision.data_items.length > 0,
+      ),
+    ).toBe(true);
+    expect(
+      decisions.some(
+        (decision) =>
+          decision.gateway === "crime_and_disorder_act_s115" && decision.source_kind === "police",
+      ),
+    ).toBe(true);
+
+    // Not sharing with the police, on a case shared with the agencies it went to.
+    const police = agencyByName(/Police/);
+    const notShare = decisions.filter((decision) => decision.decision === "not_share");
+    expect(notShare.length).toBeGreaterThanOrEqual(1);
+    for (const decision of notShare) {
+      expect(decision.recipient_agency_ids).toEqual([police.id]);
+      expect(
+        decisions.some(
+          (other) => other.referral_id === decision.referral_id && other.decision === "share",
+        ),
+      ).toBe(true);
+    }
+
+    // A withdrawal of consent on an active case the advocate has, with a note written since.
+    const referrer = await referrals();
+    expect(withdrawals).toHaveLength(1);
+    const [withdrawal] = withdrawals;
+    const withdrawn = decisions.find((decision) => decision.id === withdrawal?.decision_id);
+    const referral = referrer.find((candidate) => candidate.id === withdrawn?.referral_id);
+    expect(withdrawn?.consent_relied_on).toBe(true);
+    expect(withdrawal?.withdrawn_by).toBe("young_person");
+    expect(withdrawal?.recorded_by).toBe(referral?.referrer_user_id);
+    const withdrawnAt = withdrawal?.withdrawn_at.getTime() ?? 0;
+    expect(withdrawnAt).toBeLessThan(seededAt.getTime() - 24 * 60 * 60 * 1000);
+    expect(withdrawnAt).toBeGreaterThan(seededAt.getTime() - 7 * 24 * 60 * 60 * 1000);
+    expect(referral?.state).toBe("active");
+    const advocate = userByEmail("advocate@advocacy.northbridge.example");
+    const allocation = (await involvement()).find(
+      (row) => row.referral_id === referral?.id && row.agency_id === advocate.agency_id,
+    );
+    expect(allocation?.allocated_user_id).toBe(advocate.id);
+    expect(withdrawn?.consent_scope_agency_ids).toContain(advocate.agency_id);
+    const notes = await db.superuser
+      .selectFrom("case_notes")
+      .select("created_at")
+      .where("referral_id", "=", referral?.id ?? "")
+      .execute();
+    expect(notes.some((note) => note.created_at.getTime() > withdrawnAt)).toBe(true);
+
+    // Emergency access by the police officer to a young person police had no part in.
+    const officer = userByEmail("officer@police.northbridge.example");
+    const lead = userByEmail("lead@northbridge.example");
+    const open = emergencies.filter(
+      (access) => access.user_id === officer.id && access.review_outcome === null,
+    );
+    expect(open).toHaveLength(1);
+    for (const access of open) {
+      expect(access.agency_id).toBe(police.id);
+      expect(access.reason).toBe("missing_child");
+      expect(access.reviewed_at).toBeNull();
+      expect(access.opened_at.getTime()).toBeLessThan(seededAt.getTime());
+      expect(access.expires_at.getTime()).toBeGreaterThan(seededAt.getTime());
+      expect(access.expires_at.getTime() - access.opened_at.getTime()).toBe(4 * 60 * 60 * 1000);
+    }
+    const reviewed = emergencies.filter((access) => access.review_outcome === "appropriate");
+    expect(reviewed).toHaveLength(1);
+    expect(reviewed[0]?.reviewed_by).toBe(lead.id);
+    expect(reviewed[0]?.review_note).toMatch(/\w/);
+    const rows = await involvement();
+    for (const access of emergencies) {
+      const theirs = referrer.filter((r) => r.young_person_id === access.young_person_id);
+      expect(theirs.length).toBeGreaterThan(0);
+      for (const r of theirs) {
+        expect(r.referrer_agency_id).not.toBe(police.id);
+        expect(rows.some((row) => row.referral_id === r.id && row.agency_id === police.id)).toBe(
+          false,
+        );
+        expect(
+          decisions.some(
+            (decision) =>
+              decision.referral_id === r.id && decision.recipient_agency_ids.includes(police.id),
+          ),
+        ).toBe(false);
+      }
+    }
   });
 
   it("stays idempotent: a second seed adds nothing", async () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { addAction, addNote } from "../../app/services/case-work.server";
+import { recordDecisionToShare } from "../../app/services/decisions-to-share.server";
 import { AccessRefused, ConflictError, InvalidInput } from "../../app/services/errors";
 import {
   acceptReferral,
@@ -25,6 +26,7 @@ import {
   createUser,
   referralAt,
   referralVersion,
+  shareDecision,
   youngPersonDetails,
 } from "../support/factories";
 
@@ -88,6 +90,7 @@ describe("a referral's journey", () => {
     const draft = await getDraft(school, id);
     expect(draft.answers).toMatchObject(COMPLETE_ANSWERS);
     expect(draft.youngPerson).toMatchObject({ name: "Jayden Okafor", dateOfBirth: "2010-03-14" });
+    await recordDecisionToShare(school, id, shareDecision([agencies.advocacy.id]));
 
     await submitReferral(school, id, draft.version);
     expect(await state(id)).toBe("submitted");
@@ -187,7 +190,12 @@ describe("a referral's journey", () => {
       "immediateDanger",
       "urgency",
       "destination",
+      "decision",
     ]);
+    expect((error as InvalidInput).errors.at(-1)).toMatchObject({
+      message: "Record the decision to share before you send the referral",
+      href: `/referrals/${id}/sharing/new`,
+    });
     expect(await stored(id)).toMatchObject({ state: "draft", version });
     expect(await eventsFor(id, "referral.submit")).toHaveLength(0);
   });

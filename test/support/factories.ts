@@ -3,7 +3,15 @@ import type { Kysely } from "kysely";
 import { hashPassword } from "../../db/password-hash";
 import { setTenant } from "../../db/tenant";
 import type { Agency, Database, User } from "../../db/types";
-import type { AgencyKind, RagRating, Role } from "../../policies";
+import {
+  AGENCY_KINDS,
+  SHARING_PURPOSES,
+  type AgencyKind,
+  type DecisionToShareInput,
+  type RagRating,
+  type Role,
+} from "../../policies";
+import { recordDecisionToShare } from "../../app/services/decisions-to-share.server";
 import type { ServiceContext } from "../../app/services/context.server";
 import type { DraftAnswers } from "../../app/services/referral-draft";
 import {
@@ -163,11 +171,73 @@ export const COMPLETE_ANSWERS = {
 } satisfies Partial<Omit<DraftAnswers, "youngPersonId">>;
 
 /**
+ * An information sharing agreement that lets every kind of agency share with every other for
+ * every purpose: tests of other rules are not refused by the agreement. Made as the owner.
+ */
+export async function createOpenAgreement(db: Kysely<Database>, partnershipId: string) {
+  await db.transaction().execute(async (trx) => {
+    await setTenant(trx, partnershipId);
+    await trx
+      .insertInto("sharing_agreements")
+      .values({ partnership_id: partnershipId, review_date: null, updated_by: null })
+      .execute();
+    await trx
+      .insertInto("sharing_agreement_permissions")
+      .values(
+        AGENCY_KINDS.flatMap((from) =>
+          AGENCY_KINDS.filter((to) => to !== from).flatMap((to) =>
+            SHARING_PURPOSES.map((purpose) => ({
+              partnership_id: partnershipId,
+              from_kind: from,
+              to_kind: to,
+              purpose,
+            })),
+          ),
+        ),
+      )
+      .execute();
+  });
+}
+
+/**
+ * A decision to share with these agencies to safeguard the child, under public task, without
+ * consent because asking would increase the risk; override any field.
+ */
+export function shareDecision(
+  recipientAgencyIds: string[],
+  overrides: Partial<DecisionToShareInput> = {},
+): DecisionToShareInput & { supersedesId: string | null } {
+  return {
+    decision: "share",
+    recipientAgencyIds,
+    purposes: ["safeguarding"],
+    dataItems: [],
+    adviceFrom: null,
+    article6: "public_task",
+    article9: "safeguarding",
+    gateway: "none",
+    consentReliedOn: false,
+    consentGivenBy: null,
+    competenceAssessment: null,
+    consentScopeAgencyIds: [],
+    consentScopePurposes: [],
+    consentForm: null,
+    consentExpiresOn: null,
+    consentNotSoughtReason: "would_increase_risk",
+    youngPersonViews: null,
+    rationale: "Exploitation indicators: the advocates need to know to keep him safe.",
+    supersedesId: null,
+    ...overrides,
+  };
+}
+
+/**
  * A partnership with the agencies a referral passes through (the hub, a school, the police, a
  * hospital's youth work and an advocacy service) and the people in them. Made as the owner.
  */
 export async function createReferralWorld(db: Kysely<Database>) {
   const partnership = await createPartnership(db);
+  await createOpenAgreement(db, partnership.id);
   const agency = (kind: AgencyKind, name: string) =>
     createAgency(db, partnership.id, { kind, name });
   const hub = await agency("local_authority", "Violence Reduction Hub");
@@ -228,6 +298,7 @@ export async function referralAt(
   );
   if (!("created" in recorded)) throw new Error("the young person was not recorded");
   await saveDraft(referrer, id, COMPLETE_ANSWERS);
+  await recordDecisionToShare(referrer, id, shareDecision([agencies.advocacy.id]));
   await submitReferral(referrer, id, await referralVersion(db, id));
   const result = { id, youngPersonId: recorded.created };
   if (state === "submitted") return result;

@@ -1,0 +1,127 @@
+import {
+  data,
+  redirect,
+  type ActionFunctionArgs,
+  type LoaderFunctionArgs,
+  type MetaFunction,
+} from "@remix-run/node";
+import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { SHARE_DECISIONS } from "../../policies";
+import { requireActorForRecord } from "~/auth/session.server";
+import { readForm, uuidParam } from "~/forms.server";
+import { serviceCall } from "~/http.server";
+import { withdrawConsent } from "~/services/decisions-to-share.server";
+import { InvalidInput } from "~/services/errors";
+import { getReferral } from "~/services/referrals.server";
+import { BackLink } from "~/ui/back-link";
+import { todayInLondon } from "~/ui/dates";
+import {
+  WithdrawalFields,
+  newWithdrawalAnswers,
+  readWithdrawalForm,
+  withdrawalErrors,
+} from "~/ui/decision-form";
+import { Button, ErrorSummary } from "~/ui/form";
+
+export const meta: MetaFunction = () => [
+  { title: "Record that consent was withdrawn – Crosswalk" },
+];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "consent.withdraw",
+  );
+  const referralId = uuidParam(params, "referralId");
+  const decisionId = uuidParam(params, "decisionId");
+  const referral = await serviceCall(() => getReferral(ctx, referralId));
+  const decision = referral.decisions.find(
+    (candidate) => candidate.id === decisionId && candidate.consentReliedOn,
+  );
+  if (!decision) throw data(null, { status: 404 });
+  if (!referral.can.withdrawConsent) {
+    throw data("You cannot record a withdrawal of consent on this case.", { status: 403 });
+  }
+  if (decision.withdrawnAt) {
+    throw data("Withdrawal of this consent has already been recorded.", { status: 409 });
+  }
+  return {
+    referralId,
+    reference: referral.reference,
+    youngPersonName: referral.youngPerson?.name ?? null,
+    decision: {
+      id: decision.id,
+      summary: `${SHARE_DECISIONS[decision.decision]} with ${decision.recipients.join(", ")}`,
+    },
+    today: todayInLondon(),
+  };
+}
+
+export async function action({ request, context, params }: ActionFunctionArgs) {
+  const ctx = await requireActorForRecord(
+    request,
+    context,
+    { type: "referral", id: params.referralId },
+    "consent.withdraw",
+  );
+  const referralId = uuidParam(params, "referralId");
+  const decisionId = uuidParam(params, "decisionId");
+  const read = readWithdrawalForm(await readForm(request));
+  if (read.kind === "malformed") throw data("The form could not be read.", { status: 400 });
+  if (read.kind === "invalid") {
+    const { answers, errors, dateParts } = read;
+    return data({ answers, errors, dateParts }, { status: 400 });
+  }
+  try {
+    await serviceCall(() => withdrawConsent(ctx, referralId, decisionId, read.input));
+  } catch (error) {
+    if (!(error instanceof InvalidInput)) throw error;
+    const errors = withdrawalErrors(error.errors);
+    return data({ answers: read.answers, errors, dateParts: [] }, { status: 400 });
+  }
+  throw redirect(`/referrals/${referralId}?done=consent-withdrawn#sharing`);
+}
+
+export default function WithdrawConsent() {
+  const page = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const errors = result?.errors ?? [];
+  const casePath = `/referrals/${page.referralId}`;
+  return (
+    <>
+      <BackLink to={`${casePath}#sharing`}>Back to the case</BackLink>
+      <div className="govuk-grid-row">
+        <div className="govuk-grid-column-two-thirds">
+          <ErrorSummary errors={errors} />
+          <span className="govuk-caption-l">
+            Referral {page.reference}
+            {page.youngPersonName ? ` · ${page.youngPersonName}` : null}
+          </span>
+          <h1 className="govuk-heading-l">Record that consent was withdrawn</h1>
+          <p className="govuk-body">
+            The decision that relied on this consent: {page.decision.summary}.
+          </p>
+          <p className="govuk-body">
+            From the moment consent was withdrawn, agencies whose access rested on it see nothing
+            newer. What they saw before stays. The referrer and the partnership lead will be asked
+            to record a new decision, which may rely on another basis.
+          </p>
+          <Form
+            method="post"
+            action={`${casePath}/sharing/${page.decision.id}/withdraw`}
+            noValidate
+          >
+            <WithdrawalFields
+              answers={result?.answers ?? newWithdrawalAnswers(page.today)}
+              errors={errors}
+              dateParts={result?.dateParts ?? []}
+            />
+            <Button>Record the withdrawal</Button>
+          </Form>
+        </div>
+      </div>
+    </>
+  );
+}
