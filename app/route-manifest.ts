@@ -47,6 +47,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "admin.users.$userId.tsx": signedIn("user.manage"),
   "admin.sharing-agreement.tsx": signedIn("agreement.manage"),
   "admin.response-targets.tsx": signedIn("partnership.configure"),
+  "admin.emergency-access.tsx": signedIn("partnership.configure"),
   "referrals.new.tsx": signedIn("referral.create"),
   "referrals.$referralId._index.tsx": signedIn("referral.view"),
   "referrals.$referralId.draft.young-person.tsx": signedIn(

@@ -49,7 +49,7 @@ export const ACTIONS = {
   "user.manage": { label: "create, change and deactivate user accounts", area: "Administration" },
   "agreement.manage": { label: "change the information sharing agreement", area: "Administration" },
   "partnership.configure": {
-    label: "set the partnership's response targets",
+    label: "set the partnership's response targets and how long emergency access lasts",
     area: "Administration",
   },
   "access_matrix.view": { label: "view the access matrix", area: "Transparency" },

@@ -109,6 +109,14 @@ export default function Administration() {
             How long the hub has to screen a referral, and an agency to answer one, by RAG rating.
           </p>
         </div>
+        <div className="govuk-grid-column-one-third">
+          <h2 className="govuk-heading-m">
+            <Link to="/admin/emergency-access" className="govuk-link">
+              Emergency access
+            </Link>
+          </h2>
+          <p className="govuk-body">How long emergency access to a case lasts before it ends.</p>
+        </div>
       </div>
     </>
   );

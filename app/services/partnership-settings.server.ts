@@ -45,3 +45,47 @@ export function setResponseTargets(ctx: ServiceContext, targets: ResponseTargets
     });
   });
 }
+
+/** How long an emergency access lasts in this partnership, in minutes. */
+export function getEmergencyAccessMinutes(ctx: ServiceContext): Promise<number> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorizeInPartnership(trx, ctx, "partnership.configure");
+    const row = await trx
+      .selectFrom("partnerships")
+      .select("emergency_access_minutes")
+      .where("id", "=", ctx.actor.partnershipId)
+      .executeTakeFirstOrThrow();
+    return row.emergency_access_minutes;
+  });
+}
+
+/**
+ * Set how long emergency access lasts (5 minutes to 24 hours). Accesses already open keep the end
+ * they were given. The access log keeps the value before and after.
+ */
+export function setEmergencyAccessMinutes(ctx: ServiceContext, minutes: number): Promise<void> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorizeInPartnership(trx, ctx, "partnership.configure");
+    const row = await trx
+      .selectFrom("partnerships")
+      .select("emergency_access_minutes")
+      .where("id", "=", ctx.actor.partnershipId)
+      .forUpdate()
+      .executeTakeFirstOrThrow();
+    await trx
+      .updateTable("partnerships")
+      .set({ emergency_access_minutes: minutes })
+      .where("id", "=", ctx.actor.partnershipId)
+      .execute();
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "partnership.configure",
+      outcome: "allowed",
+      recordType: "partnership",
+      recordId: ctx.actor.partnershipId,
+      details: {
+        before: { emergencyAccessMinutes: row.emergency_access_minutes },
+        after: { emergencyAccessMinutes: minutes },
+      },
+    });
+  });
+}

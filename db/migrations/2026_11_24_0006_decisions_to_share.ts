@@ -105,6 +105,8 @@ const statements = [
 
   `grant select, insert on decisions_to_share, consent_withdrawals to crosswalk_app`,
   `grant select, insert on emergency_accesses to crosswalk_app`,
+  // An administrator sets how long emergency access lasts for their partnership.
+  `grant update (emergency_access_minutes) on partnerships to crosswalk_app`,
   `grant update (review_outcome, reviewed_by, reviewed_at, review_note) on emergency_accesses to crosswalk_app`,
 ];
 

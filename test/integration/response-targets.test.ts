@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import * as emergencyPage from "../../app/routes/admin.emergency-access";
 import * as targetsPage from "../../app/routes/admin.response-targets";
 import { addWorkingDays, dueAfter } from "../../app/services/response-targets";
 import type { User } from "../../db/types";
@@ -93,5 +94,56 @@ describe("response targets", () => {
     expect(addWorkingDays(new Date("2026-11-28T10:00:00Z"), 1).toISOString()).toBe(
       "2026-11-30T10:00:00.000Z",
     );
+  });
+});
+
+describe("how long emergency access lasts", () => {
+  async function postMinutes(user: User, minutes: string) {
+    const cookie = await signInCookie(db.app, user.email);
+    return settle(() =>
+      emergencyPage.action({
+        request: formRequest("/admin/emergency-access", { minutes }, cookie),
+        params: {},
+        context: loadContext(db.app),
+      }),
+    );
+  }
+
+  it("is set by an administrator and recorded with before and after", async () => {
+    const world = await createReferralWorld(db.owner);
+    expect(statusOf(await postMinutes(world.people.administrator, "30"))).toBe(302);
+    const partnership = await db.superuser
+      .selectFrom("partnerships")
+      .select("emergency_access_minutes")
+      .where("id", "=", world.partnership.id)
+      .executeTakeFirstOrThrow();
+    expect(partnership.emergency_access_minutes).toBe(30);
+    const event = await db.superuser
+      .selectFrom("audit_events")
+      .select("details")
+      .where("action", "=", "partnership.configure")
+      .where("partnership_id", "=", world.partnership.id)
+      .executeTakeFirstOrThrow();
+    expect(event.details).toMatchObject({
+      before: { emergencyAccessMinutes: 240 },
+      after: { emergencyAccessMinutes: 30 },
+    });
+  });
+
+  it.each(["", "4", "1441", "two hours"])(
+    "refuses %j with a message, changing nothing",
+    async (minutes) => {
+      const world = await createReferralWorld(db.owner);
+      const result = (await postMinutes(world.people.administrator, minutes)) as {
+        data: { errors: { field: string }[] };
+      };
+      expect(statusOf(result)).toBe(400);
+      expect(result.data.errors.map((error) => error.field)).toEqual(["minutes"]);
+    },
+  );
+
+  it("is refused to a partnership lead", async () => {
+    const world = await createReferralWorld(db.owner);
+    expect(statusOf(await postMinutes(world.people.lead, "30"))).toBe(403);
   });
 });
