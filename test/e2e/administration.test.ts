@@ -60,6 +60,9 @@ describe.each([
       await visit(admin.page, "/admin/response-targets", javaScript);
       expect(await heading(admin.page)).toBe("Response targets");
       await expectNoAccessibilityViolations(admin.page, "response targets");
+      await visit(admin.page, "/admin/emergency-access", javaScript);
+      expect(await heading(admin.page)).toBe("Emergency access");
+      await expectNoAccessibilityViolations(admin.page, "emergency access time");
       await visit(admin.page, "/admin/agencies", javaScript);
       await expectNoAccessibilityViolations(admin.page, "agencies");
       await admin.page.getByRole("button", { name: "Add an agency" }).click();
