@@ -192,6 +192,7 @@ describe("the decision to share", () => {
     "note.add":             { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
     "case_action.add":      { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
     "case_action.update":   { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
+    "sharing.record_decision": { covered: "PL", partial: "PL", not_covered: "--", expired: "--", withdrawn: "--", emergency: "-" },
   };
 
   it.each(Object.keys(SHARING_TABLE) as Action[])(

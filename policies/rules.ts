@@ -247,7 +247,8 @@ export const RULES: readonly Rule[] = [
     id: "involved-records-decision-to-share",
     action: "sharing.record_decision",
     roles: CASE_WORKERS,
-    when: [agencyInvolved, withinAgreement],
+    // An agency whose own access has lapsed cannot decide to share the case with itself again.
+    when: [agencyInvolved, sharingCovers, withinAgreement],
   },
   {
     id: "lead-records-decision-to-share",
