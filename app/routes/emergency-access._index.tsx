@@ -11,14 +11,13 @@ import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import {
-  EMERGENCY_REASON_CODES,
   getEmergencyAccessTerms,
   openEmergencyAccess,
-  REASON_DETAIL_MAX,
   searchForEmergencyAccess,
   type EmergencyAccessTerms,
   type EmergencyMatch,
 } from "~/services/emergency-access.server";
+import { EMERGENCY_REASON_CODES, REASON_DETAIL_MAX } from "~/services/emergency-access-vocabulary";
 import { formatDateTime, todayInLondon } from "~/ui/dates";
 import { ActionButton, Button, ErrorSummary, type FieldError } from "~/ui/form";
 import { Radios } from "~/ui/radios";

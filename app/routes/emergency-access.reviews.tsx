@@ -12,12 +12,14 @@ import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import {
   listEmergencyAccesses,
-  REVIEW_NOTE_MAX,
-  REVIEW_OUTCOME_CODES,
-  REVIEW_OUTCOMES,
   reviewEmergencyAccess,
   type EmergencyAccessView,
 } from "~/services/emergency-access.server";
+import {
+  REVIEW_NOTE_MAX,
+  REVIEW_OUTCOME_CODES,
+  REVIEW_OUTCOMES,
+} from "~/services/emergency-access-vocabulary";
 import { ConflictError } from "~/services/errors";
 import { formatDateTime } from "~/ui/dates";
 import { ActionButton, ErrorSummary, type FieldError } from "~/ui/form";

@@ -1,13 +1,19 @@
-import type { Browser, BrowserContext, Page } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
-import { DEMO_PASSWORD } from "../../db/seed/demo";
+import { expectNoAccessibilityViolations, launchChromium, saveScreenshot } from "./support/browser";
 import {
-  expectNoAccessibilityViolations,
-  launchChromium,
-  openPage,
-  saveScreenshot,
-  waitUntilInteractive,
-} from "./support/browser";
+  arrive,
+  fillDecision,
+  heading,
+  interactive,
+  signIn,
+  stateTag,
+  successBanner,
+  ukDatePlus,
+  UUID,
+  visit,
+  type Session,
+} from "./support/journey";
 
 const baseUrl = inject("baseUrl");
 let browser: Browser;
@@ -28,87 +34,10 @@ const POLICE_OFFICER = "officer@police.northbridge.example";
 
 const ADVOCATES = "Northbridge Young People's Advocates";
 const OUTCOME = "Support completed: risk reduced";
-const UUID = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
-
-interface Session {
-  context: BrowserContext;
-  page: Page;
-  scriptErrors: string[];
-  javaScript: boolean;
-}
 
 /** A fresh browser context (no cookies), with or without JavaScript, signed in as `email`. */
-async function signedIn(email: string, javaScript: boolean): Promise<Session> {
-  const session = { ...(await openPage(browser, { baseUrl, javaScript })), javaScript };
-  try {
-    await visit(session, "/sign-in");
-    await session.page.locator("#email").fill(email);
-    await session.page.locator("#password").fill(DEMO_PASSWORD);
-    await session.page.getByRole("button", { name: "Sign in" }).click();
-    await session.page.waitForURL((url) => url.pathname === "/home");
-    await interactive(session);
-    return session;
-  } catch (error) {
-    await session.context.close();
-    throw error;
-  }
-}
-
-/** Wait until the page has hydrated (with JavaScript); if it never does, say what broke it. */
-async function interactive(session: Session): Promise<void> {
-  try {
-    await waitUntilInteractive(session.page, session.javaScript);
-  } catch (error) {
-    throw new Error(
-      `${session.page.url()} never became interactive. Script errors: ${JSON.stringify(session.scriptErrors)}`,
-      { cause: error },
-    );
-  }
-}
-
-async function visit(session: Session, path: string) {
-  const response = await session.page.goto(path);
-  await interactive(session);
-  return response;
-}
-
-async function heading(page: Page): Promise<string> {
-  return ((await page.getByRole("heading", { level: 1 }).textContent()) ?? "")
-    .replace(/\s+/g, " ")
-    .trim();
-}
-
-/**
- * Wait for a navigation (a full page load without JavaScript, the router's with it) to land on the
- * page whose path matches and whose main heading is `title`, then until it is interactive.
- */
-async function arrive(session: Session, path: RegExp, title: string): Promise<URL> {
-  const { page } = session;
-  await page.waitForURL((url) => path.test(url.pathname));
-  await page.getByRole("heading", { level: 1, name: title, exact: true }).waitFor();
-  await interactive(session);
-  return new URL(page.url());
-}
-
-/** The text of the success banner shown after a change. */
-async function successBanner(page: Page): Promise<string> {
-  const banner = page.locator(".govuk-notification-banner--success");
-  await banner.waitFor();
-  return ((await banner.textContent()) ?? "").replace(/\s+/g, " ").trim();
-}
-
-/** The referral's state tag (the first tag under its heading). */
-function stateTag(page: Page) {
-  return page.locator("main h1 + p .govuk-tag").first();
-}
-
-/** Today in the UK plus `days`, as the three parts of a GOV.UK date input. */
-function ukDatePlus(days: number): { day: string; month: string; year: string } {
-  const when = new Date(Date.now() + days * 24 * 60 * 60 * 1000);
-  const [year, month, day] = new Intl.DateTimeFormat("en-CA", { timeZone: "Europe/London" })
-    .format(when)
-    .split("-");
-  return { day: String(Number(day)), month: String(Number(month)), year: year! };
+function signedIn(email: string, javaScript: boolean): Promise<Session> {
+  return signIn(browser, baseUrl, email, javaScript);
 }
 
 interface YoungPersonSeed {
@@ -253,6 +182,39 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await expect(answers.innerText()).resolves.toContain("Missing episodes");
         await expect(answers.innerText()).resolves.toContain("The partnership hub");
         await expect(page.getByText("Not answered yet").count()).resolves.toBe(0);
+        // Nothing is sent without a recorded decision to share.
+        await page.getByText("Not recorded yet", { exact: true }).waitFor();
+        await expectNoAccessibilityViolations(page, "check your answers, no decision to share");
+
+        await page.getByRole("link", { name: "Record the decision to share" }).click();
+        const decisionPage = await arrive(
+          session,
+          new RegExp(`^${referralPath}/sharing/new$`),
+          "Record a decision to share",
+        );
+        expect(decisionPage.searchParams.get("returnTo")).toBe("check");
+        await expectNoAccessibilityViolations(page, "record a decision to share");
+        await fillDecision(page, {
+          decision: "Share",
+          recipients: [ADVOCATES],
+          purposes: ["Safeguarding a child"],
+          wouldStillShare: true,
+          consent: {
+            reliedOn: false,
+            notSoughtBecause: "Asking would increase the risk to the young person or someone else",
+          },
+          article6: "6(1)(e) public task (the usual basis for public bodies)",
+          article9: "DPA 2018 Schedule 1 paragraph 18: safeguarding of children",
+          gateway: "None",
+          rationale: `${person.givenName} may be being criminally exploited. The advocates need the whole referral to offer support; asking first could tip off the people exploiting them.`,
+        });
+        await page.getByRole("button", { name: "Record the decision" }).click();
+
+        await arrive(session, /\/draft\/check$/, "Check your answers before sending the referral");
+        await expect(page.getByText("Not recorded yet", { exact: true }).count()).resolves.toBe(0);
+        await expect(page.locator("main").innerText()).resolves.toContain(
+          `Share with ${ADVOCATES}`,
+        );
         await expectNoAccessibilityViolations(page, "check your answers");
         await saveScreenshot(page, `referral-check-answers-${suffix}`);
         await page.getByRole("button", { name: "Send referral" }).click();
@@ -457,7 +419,7 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
       }
     }
     // Without JavaScript each accessibility check runs on a copy of the page: about 3 to 4 seconds
-    // each on two cores, over 100 seconds for the journey's 28 pages.
+    // each on two cores, over 100 seconds for the journey's 30 pages.
   }, 300_000);
 
   test("an agency that is not involved gets a 404 for the referral, and its duplicate check shows only who knows the young person", async () => {
