@@ -34,7 +34,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
     "caseload.view_agency",
     "caseload.view_partnership",
   ),
-  "young-people.$youngPersonId.tsx": signedIn("young_person.view"),
+  "young-people.$youngPersonId._index.tsx": signedIn("young_person.view"),
   "young-people.$youngPersonId.edit.tsx": signedIn("young_person.edit"),
   "emergency-access._index.tsx": signedIn("emergency_access.open", "young_person.search"),
   "emergency-access.reviews.tsx": signedIn("emergency_access.review"),

@@ -6,7 +6,7 @@ import * as draftStep from "../../app/routes/referrals.$referralId.draft.$step";
 import * as stepPage from "../../app/routes/referrals.$referralId.steps.$transition";
 import * as notePage from "../../app/routes/referrals.$referralId.notes.new";
 import * as actionPage from "../../app/routes/referrals.$referralId.actions.new";
-import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId";
+import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId._index";
 import type { User } from "../../db/types";
 import { useTestDatabase } from "../support/database";
 import { createReferralWorld, createUser, referralAt } from "../support/factories";

@@ -4,7 +4,7 @@ import type { User } from "../../db/types";
 import type { Role } from "../../policies";
 import * as casesPage from "../../app/routes/cases._index";
 import { loader as homeLoader } from "../../app/routes/home";
-import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId";
+import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId._index";
 import { recordDecisionToShare } from "../../app/services/decisions-to-share.server";
 import {
   acceptReferral,

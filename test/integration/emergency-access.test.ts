@@ -2,7 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { describe, expect, it } from "vitest";
 import * as searchPage from "../../app/routes/emergency-access._index";
 import * as reviewsPage from "../../app/routes/emergency-access.reviews";
-import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId";
+import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId._index";
 import {
   listEmergencyAccesses,
   openEmergencyAccess,
