@@ -24,6 +24,7 @@ import {
   type LoadedReferral,
 } from "./referral-access.server";
 import { loadSharingAgreement } from "./sharing-agreement.server";
+import { ageOn } from "./young-person-record.server";
 
 /** What the decision form needs: the agencies to choose from and what the rules will check. */
 export interface DecisionForm {
@@ -37,12 +38,6 @@ export interface DecisionForm {
   agencies: { id: string; name: string; kind: AgencyKind }[];
   /** Decisions no later decision has replaced, which a new one may supersede. */
   current: { id: string; summary: string }[];
-}
-
-function ageOn(dateOfBirth: string, today: string): number {
-  const [by, bm, bd] = dateOfBirth.split("-").map(Number) as [number, number, number];
-  const [ty, tm, td] = today.split("-").map(Number) as [number, number, number];
-  return ty - by - (tm < bm || (tm === bm && td < bd) ? 1 : 0);
 }
 
 async function decisionContext(

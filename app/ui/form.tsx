@@ -8,6 +8,11 @@ export interface FieldError {
   href?: string;
 }
 
+/** The message for one field among a form's errors, if it has one. */
+export function errorFor(errors: readonly FieldError[], field: string): string | undefined {
+  return errors.find((error) => error.field === field)?.message;
+}
+
 /**
  * GOV.UK error summary, first in <main>. It takes focus when it appears so a screen reader announces
  * it; without JavaScript its role="alert" does the announcing.

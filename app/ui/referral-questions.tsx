@@ -17,7 +17,7 @@ import {
 } from "../../policies";
 import type { DraftAnswers, DraftStep } from "../services/referral-draft";
 import { Checkboxes } from "./checkboxes";
-import type { FieldError } from "./form";
+import { errorFor, type FieldError } from "./form";
 import { Radios } from "./radios";
 import { Select } from "./select";
 import { Textarea } from "./textarea";
@@ -152,10 +152,6 @@ export const STEP_TITLES: Record<QuestionStep, string> = {
   safety: "Immediate safety and urgency",
   destination: "Where to send the referral",
 };
-
-function errorFor(errors: readonly FieldError[], field: string): string | undefined {
-  return errors.find((error) => error.field === field)?.message;
-}
 
 /** The questions of one page, showing `answers` (as saved, or as just typed). */
 export function StepQuestions({

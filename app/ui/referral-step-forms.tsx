@@ -13,7 +13,7 @@ import {
 } from "../../policies";
 import type { ReferralView } from "../services/referrals.server";
 import { Checkboxes } from "./checkboxes";
-import type { FieldError } from "./form";
+import { errorFor, type FieldError } from "./form";
 import { Radios } from "./radios";
 import { Select } from "./select";
 import { Textarea } from "./textarea";
@@ -161,10 +161,6 @@ export function parseStepForm(
 
 function stringOf(value: unknown): string | undefined {
   return typeof value === "string" ? value : undefined;
-}
-
-function errorFor(errors: readonly FieldError[], field: string): string | undefined {
-  return errors.find((error) => error.field === field)?.message;
 }
 
 const RAG_HINTS: Record<RagRating, string> = {

@@ -7,7 +7,7 @@ import {
   type DateAnswer,
   type DatePart,
 } from "./date-input";
-import { TextInput, type FieldError } from "./form";
+import { errorFor, TextInput, type FieldError } from "./form";
 import { Radios } from "./radios";
 
 /** What the person typed into the young person's details, kept as typed for re-display. */
@@ -184,10 +184,6 @@ export function parseYoungPerson(
       policeReference: blank(data.policeReference),
     },
   };
-}
-
-function errorFor(errors: readonly FieldError[], field: string): string | undefined {
-  return errors.find((error) => error.field === field)?.message;
 }
 
 /** The name, date of birth and postcode district fields: what a duplicate check searches on. */

@@ -13,7 +13,7 @@ import * as newUser from "../../app/routes/admin.users.new";
 import { loader as homeLoader } from "../../app/routes/home";
 import { useTestDatabase } from "../support/database";
 import { createAgency, createUser, createWorld, TEST_PASSWORD } from "../support/factories";
-import { formRequest, getRequest, loadContext, settle } from "../support/remix";
+import { formRequest, getRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
@@ -62,13 +62,6 @@ function submitEntries(action: Action, path: string, entries: [string, string][]
     body: new URLSearchParams(entries).toString(),
   });
   return settle(() => action({ request, params: {}, context: loadContext(db.app) }));
-}
-
-/** The HTTP status of what a loader or action returned or threw. */
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
 }
 
 /** The body of a `data()` reply, or the plain object a loader returned. */

@@ -10,18 +10,12 @@ import * as youngPersonPage from "../../app/routes/young-people.$youngPersonId._
 import type { User } from "../../db/types";
 import { useTestDatabase } from "../support/database";
 import { createReferralWorld, createUser, referralAt } from "../support/factories";
-import { getRequest, loadContext, settle } from "../support/remix";
+import { getRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
 
 type Loader = (args: LoaderFunctionArgs) => unknown;
-
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
-}
 
 async function open(loader: Loader, path: string, user: User, params: Record<string, string>) {
   const cookie = await signInCookie(db.app, user.email);

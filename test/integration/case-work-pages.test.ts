@@ -10,7 +10,7 @@ import { dateAnswerOf } from "../../app/ui/date-input";
 import { todayInLondon } from "../../app/ui/dates";
 import { useTestDatabase } from "../support/database";
 import { contextFor, createReferralWorld, createUser, referralAt } from "../support/factories";
-import { formRequest, getRequest, loadContext, settle } from "../support/remix";
+import { formRequest, getRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
@@ -29,13 +29,6 @@ function submit(action: Action, fields: Record<string, string>, cookie: string, 
   return settle(() =>
     action({ request: formRequest("/x", fields, cookie), params, context: loadContext(db.app) }),
   );
-}
-
-/** The HTTP status of what a loader or action returned or threw. */
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
 }
 
 /** The body of a `data()` reply, or the plain object a loader returned. */

@@ -27,7 +27,7 @@ import {
   createUser,
   shareDecision,
 } from "../support/factories";
-import { getRequest, loadContext, settle } from "../support/remix";
+import { getRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
@@ -133,13 +133,6 @@ async function open(loader: Loader, path: string, user: User, params: Record<str
   return settle(() =>
     loader({ request: getRequest(path, cookie), params, context: loadContext(db.app) }),
   );
-}
-
-/** The HTTP status of what a loader returned or threw. */
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
 }
 
 describe("the caseload page", () => {

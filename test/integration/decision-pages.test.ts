@@ -26,7 +26,7 @@ import {
   youngPersonDetails,
   type ReferralWorld,
 } from "../support/factories";
-import { getRequest, loadContext, settle } from "../support/remix";
+import { getRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
@@ -62,13 +62,6 @@ async function submit(action: Action, fields: Fields, user: User, params: Params
     body: body.toString(),
   });
   return settle(() => action({ request, params, context: loadContext(db.app) }));
-}
-
-/** The HTTP status of what a loader or action returned or threw. */
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
 }
 
 /** The body of a `data()` reply, or the plain object a loader returned. */

@@ -4,16 +4,10 @@ import { startReferral } from "../../app/services/referrals.server";
 import type { User } from "../../db/types";
 import { useTestDatabase } from "../support/database";
 import { contextFor, createReferralWorld } from "../support/factories";
-import { formRequest, loadContext, settle } from "../support/remix";
+import { formRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
-
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
-}
 
 async function post(user: User, referralId: string, step: string, fields: [string, string][]) {
   const cookie = await signInCookie(db.app, user.email);

@@ -22,7 +22,7 @@ import {
   referralAt,
   type ReferralWorld,
 } from "../support/factories";
-import { formRequest, getRequest, loadContext, settle } from "../support/remix";
+import { formRequest, getRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
@@ -376,12 +376,6 @@ async function submit(action: Action, user: User, fields: Record<string, string>
       context: loadContext(db.app),
     }),
   );
-}
-
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
 }
 
 function bodyOf<T>(result: unknown): T {

@@ -3,16 +3,10 @@ import * as editPage from "../../app/routes/young-people.$youngPersonId.edit";
 import type { User } from "../../db/types";
 import { useTestDatabase } from "../support/database";
 import { createReferralWorld, referralAt } from "../support/factories";
-import { formRequest, loadContext, settle } from "../support/remix";
+import { formRequest, loadContext, settle, statusOf } from "../support/remix";
 import { signInCookie } from "../support/session";
 
 const db = useTestDatabase();
-
-function statusOf(result: unknown): number {
-  if (result instanceof Response) return result.status;
-  const init = (result as { init?: ResponseInit | null } | null)?.init;
-  return init?.status ?? 200;
-}
 
 async function post(user: User, youngPersonId: string, fields: Record<string, string>) {
   const cookie = await signInCookie(db.app, user.email);

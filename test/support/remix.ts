@@ -57,3 +57,10 @@ export async function settle(work: () => unknown): Promise<unknown> {
     return thrown;
   }
 }
+
+/** The HTTP status of what a loader or action returned or threw (200 for plain data). */
+export function statusOf(result: unknown): number {
+  if (result instanceof Response) return result.status;
+  const init = (result as { init?: ResponseInit | null } | null)?.init;
+  return init?.status ?? 200;
+}
