@@ -37,3 +37,37 @@ export function uuidParam(params: Record<string, string | undefined>, name: stri
   if (!parsed.success) throw data(null, { status: 404 });
   return parsed.data;
 }
+
+/**
+ * The first message for each field a zod parse refused, in the order found, for the GOV.UK error
+ * summary. An issue with no path is put against `fallback`.
+ */
+export function zodFieldErrors(
+  error: z.ZodError,
+  fallback: string,
+): { field: string; message: string }[] {
+  const errors: { field: string; message: string }[] = [];
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? fallback);
+    if (!errors.some((known) => known.field === field)) {
+      errors.push({ field, message: issue.message });
+    }
+  }
+  return errors;
+}
+
+/**
+ * A whole number typed into one field of a settings form, within its range: the number, or the
+ * answer as typed with the message to show (empty or out of range).
+ */
+export function wholeNumberField(
+  form: FormData,
+  field: string,
+  range: { min: number; max: number; empty: string; invalid: string },
+): { value: number } | { answer: string; errors: { field: string; message: string }[] } {
+  const raw = form.get(field);
+  const answer = typeof raw === "string" ? raw.trim() : "";
+  const value = Number(answer);
+  if (/^\d+$/.test(answer) && value >= range.min && value <= range.max) return { value };
+  return { answer, errors: [{ field, message: answer === "" ? range.empty : range.invalid }] };
+}

@@ -16,6 +16,9 @@ const NAVIGATION: (NavigationItem & { action: Action | null })[] = [
     label: "Emergency access reviews",
     action: "emergency_access.review",
   },
+  { href: "/oversight", label: "Dashboards", action: "oversight.view" },
+  { href: "/audit", label: "Access log", action: "audit.read" },
+  { href: "/audit/reports", label: "Access reports", action: "audit.read" },
   { href: "/admin", label: "Administration", action: "user.manage" },
   { href: "/access-matrix", label: "Access rules", action: "access_matrix.view" },
 ];

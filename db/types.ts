@@ -48,6 +48,8 @@ export interface PartnershipsTable {
   response_targets: Json<ResponseTargets>;
   /** How long an emergency access lasts, in minutes. */
   emergency_access_minutes: ColumnType<number, number | undefined, number>;
+  /** Aggregate exports suppress counts from 1 to this less one (migration 0008). */
+  oversight_suppression_threshold: ColumnType<number, number | undefined, number>;
 }
 
 export interface AgenciesTable {
@@ -75,6 +77,11 @@ export interface UsersTable {
   deactivated_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /**
+   * Optional home postcode district (e.g. NB3), recorded only so the access log's reports can flag
+   * someone opening the record of a young person with their surname in their district.
+   */
+  home_postcode_district: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface SessionsTable {
@@ -116,14 +123,19 @@ export interface AuditEventsTable {
   details: ColumnType<Record<string, unknown> | null, string | null | undefined, never>;
   /**
    * The event's place in its chain (its partnership's, or the deployment chain), from 1 without
-   * gaps. Set by the database's chain trigger, which overwrites anything an inserter supplies; so
-   * are prev_hash and hash. See docs/decisions/006-audit-hash-chain.md.
+   * gaps. Null until the sealer (audit_seal) chains the event, shortly after it commits; the
+   * database's stamp trigger clears anything an inserter supplies, and so it does for prev_hash
+   * and hash. See docs/decisions/009-audit-sealer-and-partitions.md.
    */
-  chain_seq: ColumnType<string, string | number | undefined, never>;
-  /** The hash of the event before it in its chain (32 zero bytes for the first). */
-  prev_hash: ColumnType<Buffer, Buffer | undefined, never>;
-  /** SHA-256 over prev_hash and the event's canonical encoding (db/audit/canonical.ts). */
-  hash: ColumnType<Buffer, Buffer | undefined, never>;
+  chain_seq: ColumnType<string | null, string | number | null | undefined, never>;
+  /** The hash of the event before it in its chain (32 zero bytes for the first); null until sealed. */
+  prev_hash: ColumnType<Buffer | null, Buffer | null | undefined, never>;
+  /** SHA-256 over prev_hash and the event's canonical encoding (db/audit/canonical.ts); null until sealed. */
+  hash: ColumnType<Buffer | null, Buffer | null | undefined, never>;
+  /** The transaction that wrote the event (txid_current(); set by the database; not hashed). */
+  txid: ColumnType<string, string | number | undefined, never>;
+  /** The order events were written in, deployment-wide (set by the database; not hashed; gaps allowed). */
+  entry_seq: ColumnType<string, string | number | undefined, never>;
 }
 
 /** The newest event of each access-log chain. Reachable by the owner role only. */
@@ -381,6 +393,50 @@ export interface EmergencyAccessesTable {
   review_note: string | null;
 }
 
+/**
+ * The oversight dashboards' summary (migration 0010, decision 012): kept by database triggers in
+ * the transaction that changes a referral, its involvements or its notes; the application only
+ * reads it.
+ */
+export interface OversightReferralsTable {
+  partnership_id: string;
+  referral_id: string;
+  state: ReferralState;
+  rag: RagRating | null;
+  themes: Theme[];
+  referrer_agency_id: string;
+  involved_agency_ids: string[];
+  submitted_at: Timestamp;
+  /** The Monday of the UK week of submission, YYYY-MM-DD. */
+  submitted_week: string;
+  screening_due_at: Timestamp;
+  screened_at: Timestamp | null;
+  closed_at: Timestamp | null;
+  outcome: Outcome | null;
+  first_accepted_at: Timestamp | null;
+  first_contact_at: Timestamp | null;
+  acceptance_within_target: boolean;
+  acceptance_past_target: boolean;
+  /** Bands (DURATION_BANDS keys) of the time from submission to screening, first acceptance, first contact. */
+  screening_band: string | null;
+  acceptance_band: string | null;
+  first_contact_band: string | null;
+}
+
+export interface OversightInvolvementsTable {
+  partnership_id: string;
+  referral_id: string;
+  agency_id: string;
+  status: AgencyResponse | null;
+  allocated_user_id: string | null;
+  response_due_at: Timestamp | null;
+  responded_at: Timestamp | null;
+  first_contact_at: Timestamp | null;
+  /** Bands of the time from the referral's submission to this agency's answer and first contact. */
+  responded_band: string | null;
+  first_contact_band: string | null;
+}
+
 export interface Database {
   partnerships: PartnershipsTable;
   agencies: AgenciesTable;
@@ -404,6 +460,8 @@ export interface Database {
   decisions_to_share: DecisionsToShareTable;
   consent_withdrawals: ConsentWithdrawalsTable;
   emergency_accesses: EmergencyAccessesTable;
+  oversight_referrals: OversightReferralsTable;
+  oversight_involvements: OversightInvolvementsTable;
 }
 
 export type Partnership = Selectable<PartnershipsTable>;

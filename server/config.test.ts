@@ -16,6 +16,39 @@ describe("configuration from the environment", () => {
     expect(config.database.dataDir).toMatch(/\.data$/);
   });
 
+  it("seals the access log every 250 ms, keeps 3 months of partitions ahead, and schedules no checkpoints by default", () => {
+    expect(loadServerConfig({}).audit).toEqual({
+      sealIntervalMs: 250,
+      partitionMonthsAhead: 3,
+      checkpoints: null,
+    });
+  });
+
+  it("reads the sealer's interval and the months of partitions ahead", () => {
+    const config = loadServerConfig({
+      AUDIT_SEAL_INTERVAL_MS: "1000",
+      AUDIT_PARTITION_MONTHS_AHEAD: "6",
+    });
+    expect(config.audit).toMatchObject({ sealIntervalMs: 1000, partitionMonthsAhead: 6 });
+  });
+
+  it("schedules checkpoints, hourly by default, when both a signing key and a folder are given", () => {
+    const both = { AUDIT_SIGNING_KEY_FILE: "keys/audit.pem", AUDIT_CHECKPOINT_DIR: "notes" };
+    expect(loadServerConfig(both).audit.checkpoints).toEqual({
+      signingKeyFile: expect.stringMatching(/\/keys\/audit\.pem$/) as unknown,
+      dir: expect.stringMatching(/\/notes$/) as unknown,
+      keyName: "crosswalk-audit",
+      intervalMs: 60 * 60_000,
+    });
+    expect(
+      loadServerConfig({ ...both, AUDIT_CHECKPOINT_MINUTES: "15" }).audit.checkpoints?.intervalMs,
+    ).toBe(15 * 60_000);
+    expect(loadServerConfig({ AUDIT_SIGNING_KEY_FILE: "keys/audit.pem" }).audit.checkpoints).toBe(
+      null,
+    );
+    expect(loadServerConfig({ AUDIT_CHECKPOINT_DIR: "notes" }).audit.checkpoints).toBe(null);
+  });
+
   it("reads the session lifetimes", () => {
     const config = loadServerConfig({ SESSION_IDLE_MINUTES: "15", SESSION_ABSOLUTE_HOURS: "8" });
     expect(config.auth).toEqual({ idleTimeoutMs: 15 * 60_000, absoluteLifetimeMs: 8 * 3_600_000 });
@@ -26,6 +59,31 @@ describe("configuration from the environment", () => {
     ["PORT", "70000", /^Configuration error: PORT must be at most 65535$/],
     ["SESSION_IDLE_MINUTES", "0", /^Configuration error: SESSION_IDLE_MINUTES must be at least 1$/],
     ["LOG_LEVEL", "loud", /^Configuration error: LOG_LEVEL must be one of: /],
+    [
+      "AUDIT_SEAL_INTERVAL_MS",
+      "5",
+      /^Configuration error: AUDIT_SEAL_INTERVAL_MS must be at least 10$/,
+    ],
+    [
+      "AUDIT_SEAL_INTERVAL_MS",
+      "soon",
+      /^Configuration error: AUDIT_SEAL_INTERVAL_MS must be a number$/,
+    ],
+    [
+      "AUDIT_CHECKPOINT_MINUTES",
+      "0",
+      /^Configuration error: AUDIT_CHECKPOINT_MINUTES must be at least 1$/,
+    ],
+    [
+      "AUDIT_PARTITION_MONTHS_AHEAD",
+      "25",
+      /^Configuration error: AUDIT_PARTITION_MONTHS_AHEAD must be at most 24$/,
+    ],
+    [
+      "AUDIT_SIGNING_KEY_NAME",
+      "two words",
+      /^Configuration error: AUDIT_SIGNING_KEY_NAME must not contain spaces/,
+    ],
     [
       "DATABASE_URL",
       "mysql://user:secret@host/db",

@@ -1,4 +1,6 @@
+import path from "node:path";
 import { z } from "zod";
+import { AuditEnvSchema } from "../db/audit/config";
 import {
   DatabaseEnvSchema,
   parseEnvironment,
@@ -28,11 +30,38 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
     .default(12),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
+  /** How often the sealer chains the access-log events that have committed. */
+  AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
+  /** How many months of access-log partitions are kept ready ahead of the current one. */
+  AUDIT_PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
+  /** With AUDIT_SIGNING_KEY_FILE and AUDIT_CHECKPOINT_DIR: how often checkpoints are signed. */
+  AUDIT_CHECKPOINT_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
+  AUDIT_CHECKPOINT_DIR: z.string().trim().min(1).optional(),
+  AUDIT_SIGNING_KEY_FILE: z.string().trim().min(1).optional(),
+  AUDIT_SIGNING_KEY_NAME: AuditEnvSchema.shape.AUDIT_SIGNING_KEY_NAME,
 });
 
 export interface AuthSettings {
   idleTimeoutMs: number;
   absoluteLifetimeMs: number;
+}
+
+/** The access log's background work: sealing, partitions ahead, and scheduled checkpoints. */
+export interface AuditJobSettings {
+  sealIntervalMs: number;
+  partitionMonthsAhead: number;
+  /** Null unless both AUDIT_SIGNING_KEY_FILE and AUDIT_CHECKPOINT_DIR are set. */
+  checkpoints: {
+    dir: string;
+    signingKeyFile: string;
+    keyName: string;
+    intervalMs: number;
+  } | null;
 }
 
 export interface ServerConfig {
@@ -46,6 +75,7 @@ export interface ServerConfig {
   shutdownDrainMs: number;
   auth: AuthSettings;
   database: DatabaseConfig;
+  audit: AuditJobSettings;
 }
 
 /** Read every setting once at start-up. A bad value throws a ConfigurationError naming the variable. */
@@ -64,5 +94,18 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
       absoluteLifetimeMs: parsed.SESSION_ABSOLUTE_HOURS * 3_600_000,
     },
     database: toDatabaseConfig(parsed),
+    audit: {
+      sealIntervalMs: parsed.AUDIT_SEAL_INTERVAL_MS,
+      partitionMonthsAhead: parsed.AUDIT_PARTITION_MONTHS_AHEAD,
+      checkpoints:
+        parsed.AUDIT_SIGNING_KEY_FILE && parsed.AUDIT_CHECKPOINT_DIR
+          ? {
+              dir: path.resolve(parsed.AUDIT_CHECKPOINT_DIR),
+              signingKeyFile: path.resolve(parsed.AUDIT_SIGNING_KEY_FILE),
+              keyName: parsed.AUDIT_SIGNING_KEY_NAME,
+              intervalMs: parsed.AUDIT_CHECKPOINT_MINUTES * 60_000,
+            }
+          : null,
+    },
   };
 }

@@ -14,6 +14,7 @@ import {
   seedDemoPartnership,
 } from "../db/seed/demo";
 import { createApp } from "./app";
+import { startAuditJobs } from "./audit-jobs";
 import { loadServerConfig, type ServerConfig } from "./config";
 import { createLogger } from "./logger";
 
@@ -74,6 +75,9 @@ async function main(): Promise<void> {
   const db = createKysely(pool);
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
 
+  // The access log's sealer, partitions ahead and scheduled checkpoints.
+  const auditJobs = await startAuditJobs({ db, ownerUrl, settings: config.audit, logger });
+
   let shuttingDown = false;
   const app = createApp({
     db,
@@ -116,6 +120,8 @@ async function main(): Promise<void> {
       server.close(() => resolve());
     });
     clearTimeout(deadline);
+    // The access-log jobs finish what they are doing, and the last requests' events are sealed.
+    await auditJobs.stop();
     await db.destroy();
     if (embedded) await embedded.stop();
     logger.info("stopped");

@@ -117,6 +117,16 @@ export default function Administration() {
           </h2>
           <p className="govuk-body">How long emergency access to a case lasts before it ends.</p>
         </div>
+        <div className="govuk-grid-column-one-third">
+          <h2 className="govuk-heading-m">
+            <Link to="/admin/oversight" className="govuk-link">
+              Dashboard exports
+            </Link>
+          </h2>
+          <p className="govuk-body">
+            The smallest count a dashboard&apos;s spreadsheet download may show.
+          </p>
+        </div>
       </div>
     </>
   );

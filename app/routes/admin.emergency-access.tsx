@@ -7,7 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
-import { readForm } from "~/forms.server";
+import { readForm, wholeNumberField } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import {
   getEmergencyAccessMinutes,
@@ -26,17 +26,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "partnership.configure");
-  const form = await readForm(request);
-  const value = form.get("minutes");
-  const answer = typeof value === "string" ? value.trim() : "";
-  const minutes = Number(answer);
-  if (!/^\d+$/.test(answer) || minutes < 5 || minutes > 1440) {
-    const message =
-      answer === ""
-        ? "Enter how long emergency access lasts"
-        : "Emergency access must last a whole number of minutes from 5 to 1,440 (24 hours)";
-    return data({ answer, errors: [{ field: "minutes", message }] }, { status: 400 });
-  }
+  const parsed = wholeNumberField(await readForm(request), "minutes", {
+    min: 5,
+    max: 1440,
+    empty: "Enter how long emergency access lasts",
+    invalid: "Emergency access must last a whole number of minutes from 5 to 1,440 (24 hours)",
+  });
+  if (!("value" in parsed)) return data(parsed, { status: 400 });
+  const minutes = parsed.value;
   await serviceCall(() => setEmergencyAccessMinutes(ctx, minutes));
   throw redirect("/admin/emergency-access?done=emergency-access-saved");
 }

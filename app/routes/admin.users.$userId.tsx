@@ -184,6 +184,7 @@ export default function UserAccount() {
                       email: user.email,
                       agencyId: user.agencyId,
                       role: user.role,
+                      homePostcodeDistrict: user.homePostcodeDistrict ?? "",
                     }
                   }
                   errors={errors}

@@ -36,7 +36,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   // The decision to share is a record of its own, not one of the draft's answers; there is none to
   // make until the draft says who it is about.
   const decisions = draft.youngPerson
-    ? (await serviceCall(() => getDecisionForm(ctx, id))).current
+    ? // The draft's read is recorded once, by getDraft: one page, one event.
+      (await serviceCall(() => getDecisionForm(ctx, id, { recordView: false }))).current
     : null;
   return { ...draft, decisions };
 }

@@ -10,9 +10,8 @@ import { SHARE_DECISIONS } from "../../policies";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
-import { withdrawConsent } from "~/services/decisions-to-share.server";
+import { getWithdrawalForm, withdrawConsent } from "~/services/decisions-to-share.server";
 import { InvalidInput } from "~/services/errors";
-import { getReferral } from "~/services/referrals.server";
 import { BackLink } from "~/ui/back-link";
 import { todayInLondon } from "~/ui/dates";
 import {
@@ -36,24 +35,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   );
   const referralId = uuidParam(params, "referralId");
   const decisionId = uuidParam(params, "decisionId");
-  const referral = await serviceCall(() => getReferral(ctx, referralId));
-  const decision = referral.decisions.find(
-    (candidate) => candidate.id === decisionId && candidate.consentReliedOn,
-  );
-  if (!decision) throw data(null, { status: 404 });
-  if (!referral.can.withdrawConsent) {
-    throw data("You cannot record a withdrawal of consent on this case.", { status: 403 });
-  }
-  if (decision.withdrawnAt) {
-    throw data("Withdrawal of this consent has already been recorded.", { status: 409 });
-  }
+  const form = await serviceCall(() => getWithdrawalForm(ctx, referralId, decisionId));
   return {
     referralId,
-    reference: referral.reference,
-    youngPersonName: referral.youngPerson?.name ?? null,
+    reference: form.reference,
+    youngPersonName: form.youngPersonName,
     decision: {
-      id: decision.id,
-      summary: `${SHARE_DECISIONS[decision.decision]} with ${decision.recipients.join(", ")}`,
+      id: form.decision.id,
+      summary: `${SHARE_DECISIONS[form.decision.decision]} with ${form.decision.recipients.join(", ")}`,
     },
     today: todayInLondon(),
   };

@@ -34,9 +34,9 @@ const pendingEvents = new WeakMap<Transaction<Database>, NewAuditEvent[] | null>
 /**
  * Open a transaction whose access-log events are written together as its last statement, just
  * before it commits, in the same transaction: if they cannot be written, the work rolls back with
- * them. Writing an event takes the lock on its chain's head (docs/decisions/006-audit-hash-chain.md),
- * so writing late keeps that lock for the write and the commit only, not for the whole work.
- * Every transaction that may record an event is opened here; record() refuses any other.
+ * them. The events go in unsealed and take no lock; the sealer chains them once they have
+ * committed (docs/decisions/009-audit-sealer-and-partitions.md). Every transaction that may
+ * record an event is opened here; record() refuses any other.
  */
 export function auditedTransaction<T>(
   db: Kysely<Database>,

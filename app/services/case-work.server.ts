@@ -230,7 +230,8 @@ export function getNoteForCorrection(
   noteId: string,
 ): Promise<NoteInput & { version: number }> {
   return inActorTransaction(ctx, async (trx) => {
-    const { note } = await loadNoteToCorrect(trx, ctx, referralId, noteId);
+    // The page shows the note's text: the read is recorded (as the young person's correction page does).
+    const { note } = await loadNoteToCorrect(trx, ctx, referralId, noteId, { recordRead: true });
     return {
       kind: note.kind,
       visibility: note.visibility,
@@ -246,6 +247,7 @@ async function loadNoteToCorrect(
   ctx: ServiceContext,
   referralId: string,
   noteId: string,
+  options: { recordRead: boolean } = { recordRead: false },
 ) {
   const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
   const note = await trx
@@ -257,13 +259,19 @@ async function loadNoteToCorrect(
     .executeTakeFirst();
   if (!note) throw new RecordNotFound("note");
   const facts = referralFacts(ctx, loaded);
+  const audit = {
+    recordType: "case_note",
+    recordId: note.id,
+    youngPersonId: loaded.referral.young_person_id ?? undefined,
+    details: { referralId },
+  };
   if (note.visibility === "agency_only") {
     await authorize(
       trx,
       ctx,
       "note.view_agency_only",
       { ...facts, noteAgencyId: note.agency_id },
-      { refusal: "hide", audit: { recordType: "case_note", recordId: note.id } },
+      { refusal: "hide", audit },
     );
   }
   await authorize(
@@ -271,7 +279,7 @@ async function loadNoteToCorrect(
     ctx,
     "note.correct",
     { ...facts, createdByUserId: note.author_user_id },
-    { refusal: "explain", audit: { recordType: "case_note", recordId: note.id } },
+    { refusal: "explain", audit, recordAllowed: options.recordRead },
   );
   requireOpen(loaded, "corrections");
   return { loaded, note };

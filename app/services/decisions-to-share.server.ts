@@ -9,6 +9,7 @@ import {
   type AgencyKind,
   type ConsentGiver,
   type DecisionToShareInput,
+  type ShareDecision,
   type SharingPurpose,
 } from "../../policies";
 import { record } from "./audit.server";
@@ -98,10 +99,20 @@ function requireDecidable(loaded: LoadedReferral): void {
   }
 }
 
-/** Open the form for a new decision on a referral the person may see and decide on. */
-export function getDecisionForm(ctx: ServiceContext, referralId: string): Promise<DecisionForm> {
+/**
+ * Open the form for a new decision on a referral the person may see and decide on. The read is
+ * recorded, unless the page has already recorded its read of the same referral (the draft's
+ * "check your answers" page lists the current decisions beside the draft it records).
+ */
+export function getDecisionForm(
+  ctx: ServiceContext,
+  referralId: string,
+  options: { recordView: boolean } = { recordView: true },
+): Promise<DecisionForm> {
   return inActorTransaction(ctx, async (trx) => {
-    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: true });
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, {
+      recordView: options.recordView,
+    });
     const context = await decisionContext(trx, ctx, loaded);
     await authorize(
       trx,
@@ -324,6 +335,67 @@ export function withdrawConsent(
       youngPersonId: loaded.referral.young_person_id ?? undefined,
       details: { referralId, withdrawnBy: input.withdrawnBy },
     });
+  });
+}
+
+/** What the page recording a withdrawal of consent shows. */
+export interface WithdrawalForm {
+  reference: string;
+  youngPersonName: string | null;
+  /** The decision whose consent was withdrawn: what it decided, and for whom. */
+  decision: { id: string; decision: ShareDecision; recipients: string[] };
+}
+
+/**
+ * Open the page recording that consent was withdrawn: the person must see the referral (404
+ * otherwise; the read is recorded), the decision must be a current one relying on consent (404),
+ * the person may record a withdrawal on this referral (403 with the reason; the refusal is
+ * recorded), the referral must be open and the withdrawal not yet recorded (409).
+ */
+export function getWithdrawalForm(
+  ctx: ServiceContext,
+  referralId: string,
+  decisionId: string,
+): Promise<WithdrawalForm> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: true });
+    const { referral } = loaded;
+    const decision = currentDecisions(loaded.decisions).find(
+      (candidate) => candidate.id === decisionId && candidate.consentReliedOn,
+    );
+    if (!decision) throw new RecordNotFound("decision to share");
+    await authorize(trx, ctx, "consent.withdraw", referralFacts(ctx, loaded), {
+      refusal: "explain",
+      audit: referralAuditRecord(referral),
+    });
+    if (!OPEN_STATES.includes(referral.state)) {
+      throw new ConflictError(
+        "This referral is no longer open: record the withdrawal on an open referral.",
+      );
+    }
+    if (decision.withdrawnAt) {
+      throw new ConflictError("Withdrawal of this consent has already been recorded.");
+    }
+    const [agencies, person] = await Promise.all([
+      trx.selectFrom("agencies").select(["id", "name"]).execute(),
+      referral.young_person_id
+        ? trx
+            .selectFrom("young_people")
+            .select(["given_name", "family_name"])
+            .where("id", "=", referral.young_person_id)
+            .executeTakeFirst()
+        : Promise.resolve(undefined),
+    ]);
+    const agencyName = (id: string) => agencies.find((agency) => agency.id === id)?.name ?? "";
+    return {
+      reference: referralReference(referralId),
+      youngPersonName: person ? `${person.given_name} ${person.family_name}` : null,
+      decision: {
+        id: decision.id,
+        decision: decision.decision,
+        recipients: decision.recipientAgencyIds.map(agencyName),
+      },
+    };
   });
 }
 

@@ -59,22 +59,30 @@ export function getEmergencyAccessMinutes(ctx: ServiceContext): Promise<number> 
   });
 }
 
+/** A number a partnership sets for itself, by column, with the name the access log gives it. */
+type PartnershipNumber = "emergency_access_minutes" | "oversight_suppression_threshold";
+
 /**
- * Set how long emergency access lasts (5 minutes to 24 hours). Accesses already open keep the end
- * they were given. The access log keeps the value before and after.
+ * Change one of the partnership's numeric settings, as an administrator: the row is locked, and
+ * the access log keeps the value before and after under `name`.
  */
-export function setEmergencyAccessMinutes(ctx: ServiceContext, minutes: number): Promise<void> {
+export function setPartnershipNumber(
+  ctx: ServiceContext,
+  column: PartnershipNumber,
+  name: string,
+  value: number,
+): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "partnership.configure");
     const row = await trx
       .selectFrom("partnerships")
-      .select("emergency_access_minutes")
+      .select(column)
       .where("id", "=", ctx.actor.partnershipId)
       .forUpdate()
       .executeTakeFirstOrThrow();
     await trx
       .updateTable("partnerships")
-      .set({ emergency_access_minutes: minutes })
+      .set(column, value)
       .where("id", "=", ctx.actor.partnershipId)
       .execute();
     await record(trx, { actor: ctx.actor }, ctx, {
@@ -82,10 +90,15 @@ export function setEmergencyAccessMinutes(ctx: ServiceContext, minutes: number):
       outcome: "allowed",
       recordType: "partnership",
       recordId: ctx.actor.partnershipId,
-      details: {
-        before: { emergencyAccessMinutes: row.emergency_access_minutes },
-        after: { emergencyAccessMinutes: minutes },
-      },
+      details: { before: { [name]: row[column] }, after: { [name]: value } },
     });
   });
+}
+
+/**
+ * Set how long emergency access lasts (5 minutes to 24 hours). Accesses already open keep the end
+ * they were given. The access log keeps the value before and after.
+ */
+export function setEmergencyAccessMinutes(ctx: ServiceContext, minutes: number): Promise<void> {
+  return setPartnershipNumber(ctx, "emergency_access_minutes", "emergencyAccessMinutes", minutes);
 }

@@ -441,7 +441,7 @@ export function discardDraft(ctx: ServiceContext, id: string, version: number): 
   });
 }
 
-/** The author's drafts, newest first, so they can pick one up again. */
+/** The author's drafts, newest first, so they can pick one up again. The listing is recorded. */
 export function listOwnDrafts(
   ctx: ServiceContext,
 ): Promise<{ id: string; reference: string; youngPersonName: string | null; updatedAt: string }[]> {
@@ -459,6 +459,14 @@ export function listOwnDrafts(
       .where("referrals.state", "=", "draft")
       .orderBy("referrals.updated_at", "desc")
       .execute();
+    // The list names the young people the drafts are about: the listing is recorded, as a
+    // caseload's is.
+    await record(trx, { actor: ctx.actor }, ctx, {
+      action: "caseload.view_own",
+      outcome: "allowed",
+      recordType: "referral",
+      details: { caseload: "drafts", shown: rows.map((row) => row.id) },
+    });
     return rows.map((row) => ({
       id: row.id,
       reference: referralReference(row.id),

@@ -23,6 +23,8 @@ export interface UserSummary {
   hasPassword: boolean;
   /** A set-password link that has not been used, revoked or expired exists. */
   linkPending: boolean;
+  /** Optional, for the access log's conflict-of-interest report. */
+  homePostcodeDistrict: string | null;
 }
 
 export interface NewUserInput {
@@ -30,12 +32,14 @@ export interface NewUserInput {
   email: string;
   role: Role;
   agencyId: string;
+  homePostcodeDistrict?: string | null;
 }
 
 export interface UserChangeInput {
   displayName: string;
   role: Role;
   agencyId: string;
+  homePostcodeDistrict?: string | null;
 }
 
 function summaries(trx: Transaction<Database>) {
@@ -50,6 +54,7 @@ function summaries(trx: Transaction<Database>) {
       "users.agency_id",
       "agencies.name as agency_name",
       "users.is_active",
+      "users.home_postcode_district",
       eb("users.password_hash", "is not", null).as("has_password"),
       eb
         .exists(
@@ -77,6 +82,7 @@ function toSummary(row: SummaryRow): UserSummary {
     isActive: row.is_active,
     hasPassword: Boolean(row.has_password),
     linkPending: Boolean(row.link_pending),
+    homePostcodeDistrict: row.home_postcode_district,
   };
 }
 
@@ -144,6 +150,7 @@ export function createUser(
         email,
         display_name: input.displayName,
         role: input.role,
+        home_postcode_district: input.homePostcodeDistrict ?? null,
         password_hash: null,
       })
       .returning("id")
@@ -164,6 +171,7 @@ export function createUser(
           email,
           role: input.role,
           agencyId: input.agencyId,
+          homePostcodeDistrict: input.homePostcodeDistrict ?? null,
         },
       },
     });
@@ -180,6 +188,7 @@ async function loadForChange(trx: Transaction<Database>, ctx: ServiceContext, us
       "role",
       "agency_id",
       "is_active",
+      "home_postcode_district",
       eb("password_hash", "is not", null).as("has_password"),
     ])
     .where("id", "=", userId)
@@ -211,6 +220,7 @@ export function updateUser(
         display_name: input.displayName,
         role: input.role,
         agency_id: input.agencyId,
+        home_postcode_district: input.homePostcodeDistrict ?? null,
         updated_at: new Date(),
       })
       .where("id", "=", userId)
@@ -221,8 +231,13 @@ export function updateUser(
       recordType: "user",
       recordId: userId,
       details: {
-        before: { displayName: before.display_name, role: before.role, agencyId: before.agency_id },
-        after: input,
+        before: {
+          displayName: before.display_name,
+          role: before.role,
+          agencyId: before.agency_id,
+          homePostcodeDistrict: before.home_postcode_district,
+        },
+        after: { ...input, homePostcodeDistrict: input.homePostcodeDistrict ?? null },
       },
     });
   });

@@ -103,7 +103,12 @@ export async function youngPersonFactsFor(
   trx: Transaction<Database>,
   ctx: ServiceContext,
   people: readonly YoungPersonKey[],
-): Promise<Map<string, { facts: Facts; agencies: { id: string; name: string }[] }>> {
+): Promise<
+  Map<
+    string,
+    { facts: Facts; agencies: { id: string; name: string }[]; emergencyAccessId: string | null }
+  >
+> {
   const ids = people.map((person) => person.id);
   const involvement = await involvementOf(trx, ids);
   const referrals =
@@ -123,7 +128,10 @@ export async function youngPersonFactsFor(
     referrals.map((referral) => referral.id),
   );
   const emergencies = await loadEmergencyAccesses(trx, ids);
-  const result = new Map<string, { facts: Facts; agencies: { id: string; name: string }[] }>();
+  const result = new Map<
+    string,
+    { facts: Facts; agencies: { id: string; name: string }[]; emergencyAccessId: string | null }
+  >();
   for (const person of people) {
     const agencies = involvement.get(person.id) ?? [];
     let sharing: SharingState =
@@ -136,13 +144,15 @@ export async function youngPersonFactsFor(
       ).state;
       sharing = bestSharing(sharing, state);
     }
+    const emergency = openEmergencyAccess(ctx, emergencies, person.id);
     result.set(person.id, {
       agencies,
+      emergencyAccessId: emergency?.id ?? null,
       facts: {
         partnershipId: person.partnership_id,
         involvedAgencyIds: agencies.map((agency) => agency.id),
         sharing,
-        emergencyAccess: openEmergencyAccess(ctx, emergencies, person.id) !== null,
+        emergencyAccess: emergency !== null,
       },
     });
   }
@@ -379,7 +389,7 @@ export async function authorizeYoungPerson(
   const row = await loadYoungPerson(trx, id, options.forUpdate);
   if (!row) throw new RecordNotFound("young person");
   const known = (await youngPersonFactsFor(trx, ctx, [row])).get(id);
-  const emergency = known?.facts.emergencyAccess === true;
+  const emergencyAccessId = known?.emergencyAccessId ?? null;
   await authorize(trx, ctx, action, known?.facts ?? { partnershipId: row.partnership_id }, {
     refusal: "hide",
     recordAllowed: options.recordAllowed,
@@ -387,7 +397,8 @@ export async function authorizeYoungPerson(
       recordType: "young_person",
       recordId: id,
       youngPersonId: id,
-      ...(emergency ? { details: { emergencyAccess: true } } : {}),
+      // Every view while emergency access is open is marked with it, as referral views are.
+      ...(emergencyAccessId ? { details: { emergencyAccessId } } : {}),
     },
   });
   return row;

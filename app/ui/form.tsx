@@ -72,10 +72,12 @@ type TextInputProps = {
   label: string;
   hint?: string;
   error?: string;
+  /** A fixed width in characters, for answers of a known length (GOV.UK input widths). */
+  width?: 2 | 3 | 4 | 5 | 10 | 20;
 } & Omit<InputHTMLAttributes<HTMLInputElement>, "id" | "className">;
 
 /** GOV.UK text input with its label, hint and error message wired up for assistive technology. */
-export function TextInput({ id, label, hint, error, ...input }: TextInputProps) {
+export function TextInput({ id, label, hint, error, width, ...input }: TextInputProps) {
   const describedBy = [hint ? `${id}-hint` : null, error ? `${id}-error` : null]
     .filter(Boolean)
     .join(" ");
@@ -97,7 +99,7 @@ export function TextInput({ id, label, hint, error, ...input }: TextInputProps) 
       <input
         id={id}
         name={input.name ?? id}
-        className={`govuk-input${error ? " govuk-input--error" : ""}`}
+        className={`govuk-input${width ? ` govuk-input--width-${width}` : ""}${error ? " govuk-input--error" : ""}`}
         aria-describedby={describedBy || undefined}
         {...input}
       />

@@ -11,6 +11,17 @@ const displayName = z
   .max(200, "The person's name must be 200 characters or fewer");
 const agencyId = z.uuid({ error: "Select the person's agency" });
 const role = z.enum(ROLES, { error: "Select the person's role" });
+/** Optional: the district part of a home postcode (NB3), upper-cased; empty means not recorded. */
+const homePostcodeDistrict = z
+  .string()
+  .trim()
+  .toUpperCase()
+  .refine(
+    (value) => value === "" || /^[A-Z]{1,2}[0-9][0-9A-Z]?$/.test(value),
+    "Enter the first part of a postcode only, like NB3, or leave it empty",
+  )
+  .transform((value) => (value === "" ? null : value))
+  .default(null);
 
 /** The add-user form, as the users service takes it. */
 export const NewUserSchema = z.object({
@@ -23,10 +34,11 @@ export const NewUserSchema = z.object({
     .pipe(z.email("Enter an email address in the correct format, like name@example.com")),
   agencyId,
   role,
+  homePostcodeDistrict,
 });
 
 /** The change-user form: the email address is the person's sign-in name and does not change. */
-export const UserChangeSchema = z.object({ displayName, agencyId, role });
+export const UserChangeSchema = z.object({ displayName, agencyId, role, homePostcodeDistrict });
 
 /** A user's details as the administrator typed them, kept when the form is shown again. */
 export interface UserAnswers {
@@ -34,11 +46,29 @@ export interface UserAnswers {
   email: string;
   agencyId: string;
   role: string;
+  homePostcodeDistrict: string;
 }
 
-export const NEW_USER_FIELDS = ["displayName", "email", "agencyId", "role"] as const;
-export const USER_CHANGE_FIELDS = ["displayName", "agencyId", "role"] as const;
-export const EMPTY_USER: UserAnswers = { displayName: "", email: "", agencyId: "", role: "" };
+export const NEW_USER_FIELDS = [
+  "displayName",
+  "email",
+  "agencyId",
+  "role",
+  "homePostcodeDistrict",
+] as const;
+export const USER_CHANGE_FIELDS = [
+  "displayName",
+  "agencyId",
+  "role",
+  "homePostcodeDistrict",
+] as const;
+export const EMPTY_USER: UserAnswers = {
+  displayName: "",
+  email: "",
+  agencyId: "",
+  role: "",
+  homePostcodeDistrict: "",
+};
 
 /** What was typed into a user form, to show it again with the errors. */
 export function userAnswers(form: FormData): UserAnswers {
@@ -51,6 +81,7 @@ export function userAnswers(form: FormData): UserAnswers {
     email: text("email"),
     agencyId: text("agencyId"),
     role: text("role"),
+    homePostcodeDistrict: text("homePostcodeDistrict"),
   };
 }
 
@@ -112,6 +143,16 @@ export function UserFields({
         choices={ROLE_CHOICES}
         value={answers.role}
         error={errorFor("role")}
+      />
+      <TextInput
+        id="homePostcodeDistrict"
+        label="Home postcode district (optional)"
+        hint="The first part of their home postcode, like NB3. Used only to flag a possible conflict of interest in the access log's reports: someone opening the record of a young person with their surname who lives in their district"
+        autoComplete="off"
+        spellCheck={false}
+        width={5}
+        defaultValue={answers.homePostcodeDistrict}
+        error={errorFor("homePostcodeDistrict")}
       />
     </>
   );

@@ -17,6 +17,12 @@ export const AuditEnvSchema = z.object({
     .trim()
     .regex(/^[^\s+]+$/, 'must not contain spaces or "+"')
     .default(DEFAULT_KEY_NAME),
+  /** `audit:verify` fails when an event has waited longer than this to be sealed. */
+  AUDIT_MAX_UNSEALED_MINUTES: z.coerce
+    .number()
+    .min(0)
+    .max(24 * 60)
+    .default(5),
 });
 
 export interface AuditConfig {
@@ -24,6 +30,8 @@ export interface AuditConfig {
   signingKeyFile: string | undefined;
   publicKeyFile: string | undefined;
   keyName: string;
+  /** The oldest an unsealed event may be before verification reports a stalled sealer. */
+  maxUnsealedAgeMs: number;
 }
 
 /** Read the access-log settings from the environment. */
@@ -34,5 +42,6 @@ export function loadAuditConfig(env: Environment = process.env): AuditConfig {
     signingKeyFile: parsed.AUDIT_SIGNING_KEY_FILE && path.resolve(parsed.AUDIT_SIGNING_KEY_FILE),
     publicKeyFile: parsed.AUDIT_PUBLIC_KEY_FILE && path.resolve(parsed.AUDIT_PUBLIC_KEY_FILE),
     keyName: parsed.AUDIT_SIGNING_KEY_NAME,
+    maxUnsealedAgeMs: parsed.AUDIT_MAX_UNSEALED_MINUTES * 60_000,
   };
 }

@@ -15,6 +15,8 @@ export interface AuditDatabase {
   role: "owner" | "app";
   /** Where it connected, for messages; never includes a password. */
   description: string;
+  /** How to open more connections like it (for verifying in parallel). Holds a password. */
+  connection: { url: string; role: string | null };
   close(): Promise<void>;
 }
 
@@ -32,6 +34,7 @@ export async function openAuditDatabase(env: Environment = process.env): Promise
       client,
       role: config.ownerUrl ? "owner" : "app",
       description: config.ownerUrl ? "DATABASE_OWNER_URL" : "DATABASE_URL",
+      connection: { url, role: config.ownerUrl ? OWNER_ROLE : null },
       close: () => client.end(),
     };
   }
@@ -43,11 +46,13 @@ export async function openAuditDatabase(env: Environment = process.env): Promise
   }
   const port = await runningEmbeddedPort(config.dataDir);
   if (port) {
-    const client = await connect(await embeddedOwnerUrl(config.dataDir, port), OWNER_ROLE);
+    const ownerUrl = await embeddedOwnerUrl(config.dataDir, port);
+    const client = await connect(ownerUrl, OWNER_ROLE);
     return {
       client,
       role: "owner",
       description: `the running embedded database in ${config.dataDir}`,
+      connection: { url: ownerUrl, role: OWNER_ROLE },
       close: () => client.end(),
     };
   }
@@ -61,6 +66,7 @@ export async function openAuditDatabase(env: Environment = process.env): Promise
       client,
       role: "owner",
       description: `the embedded database in ${config.dataDir}`,
+      connection: { url: embedded.ownerUrl, role: OWNER_ROLE },
       close: async () => {
         await client.end();
         await embedded.stop();

@@ -1,28 +1,40 @@
 import type { KeyObject } from "node:crypto";
 import type pg from "pg";
-import {
-  CANONICAL_BINARY_SELECT_SQL,
-  CANONICAL_FIELDS,
-  CHAIN_ID_SQL,
-  CanonicalEncoder,
-  DEPLOYMENT_CHAIN_ID,
-  GENESIS_HASH,
-  int8Text,
-  uuidText,
-} from "./canonical";
+import { CHAIN_ID_SQL, DEPLOYMENT_CHAIN_ID, GENESIS_HASH } from "./canonical";
 import { readCheckpoints, type ChainHead, type Checkpoint } from "./checkpoint";
-import { BinaryCopyReader, copyOut } from "./copy-out";
+import {
+  InProcessRunner,
+  ThreadRunner,
+  type SnapshotConnection,
+  type StretchRunner,
+} from "./verify-parallel";
+import {
+  Failed,
+  preferChainIndex,
+  prevHashFailure,
+  seqFailure,
+  verifyRange,
+  type RangeSpec,
+  type Segment,
+  type VerifyFailure,
+} from "./verify-range";
+
+export type { VerifyFailure } from "./verify-range";
 
 /**
- * Verify the access log: stream every event of every chain in chain_seq order, recompute each
- * hash from the event's fields, and check that the chain runs 1..N without gaps or repeats, that
- * every event names the hash before it, that each chain ends where its head says, and that every
- * signed checkpoint matches the event at its size. The first problem found stops the run and is
- * reported precisely. Everything is read in one REPEATABLE READ snapshot, so events appended while
- * it runs neither confuse it nor are checked.
+ * Verify the access log: read every sealed event of every chain in chain_seq order, recompute
+ * each hash from the event's fields, and check that the chain runs 1..N without gaps or repeats,
+ * that every event names the hash before it, that each chain ends where its head says, and that
+ * every signed checkpoint matches the event at its size. Events not sealed yet are counted, and
+ * the oldest of them must be younger than `maxUnsealedAgeMs`: older means the sealer has stalled.
+ * The first problem found stops the run and is reported precisely. Everything is read in one
+ * REPEATABLE READ snapshot, so events appended or sealed while it runs neither confuse it nor are
+ * checked. It only reads.
  *
- * Events are read in pages by keyset pagination on (chain, chain_seq), each page a binary
- * `COPY (SELECT ...) TO STDOUT` whose tuples are hashed as they arrive (db/audit/copy-out.ts).
+ * Chains are read stretch by stretch (db/audit/verify-range.ts). With `parallel`, stretches are
+ * verified side by side on further connections that join the same snapshot, each event against
+ * its stored prev_hash, and the stretches are then joined at their edges: the same checks, spread
+ * over the machine's cores.
  */
 
 export interface VerifyOptions {
@@ -30,11 +42,35 @@ export interface VerifyOptions {
   chains?: readonly string[];
   /** Checkpoint notes to check the chains against, and the public key that signed them. */
   checkpoints?: { dir: string; publicKey: KeyObject };
+  /**
+   * Start these chains at one of their signed checkpoints instead of at seq 1: events up to it
+   * (archived months) are not read, and the next event must follow the checkpoint's hash.
+   */
+  starts?: readonly { chainId: string; seq: number }[];
+  /** Report the verified hash of these events (to sign checkpoints at them): `report.captured`. */
+  capture?: readonly { chainId: string; seq: number }[];
   /** Events per page. */
   pageSize?: number;
   /** Called about every `progressEvery` events. */
   onProgress?: (progress: VerifyProgress) => void;
   progressEvery?: number;
+  /** The oldest an unsealed event may be before the sealer counts as stalled (default 5 min). */
+  maxUnsealedAgeMs?: number;
+  /** Verify stretches of the chains side by side; see ParallelOptions. */
+  parallel?: ParallelOptions;
+}
+
+export interface ParallelOptions {
+  /** Where further connections to the same database come from, and the role they take. */
+  connection: { url: string; role: string | null };
+  /** How many stretches at once: one connection (and thread) each. */
+  workers: number;
+  /** Events per stretch (default: the log split four ways per worker, 10,000 to 1,000,000). */
+  rangeSize?: number;
+  /** Below this many sealed events, one connection verifies everything (default 200,000). */
+  minEvents?: number;
+  /** Verify in worker threads (default); false verifies every stretch on this thread. */
+  threads?: boolean;
 }
 
 export interface VerifyProgress {
@@ -44,22 +80,21 @@ export interface VerifyProgress {
   elapsedMs: number;
 }
 
-/** The first thing found wrong: which chain, which event, and what. */
-export interface VerifyFailure {
-  chainId: string | null;
-  /** The chain_seq where the problem is (for missing events, the first one missing). */
-  seq: number | null;
-  /** The id of the event found wrong, when there is one. */
-  eventId: string | null;
-  problem: string;
-}
-
 export interface ChainReport {
   chainId: string;
   events: number;
   /** The newest event verified: what a checkpoint of this chain signs. Null for an empty chain. */
   head: ChainHead | null;
   checkpoints: number;
+  /** The signed checkpoint the chain was verified from, when it did not start at seq 1. */
+  startedAt: number | null;
+}
+
+export interface UnsealedReport {
+  /** Events appended but not chained yet. */
+  events: number;
+  /** How long the oldest of them has waited, in milliseconds; null when there are none. */
+  oldestAgeMs: number | null;
 }
 
 export interface VerifyReport {
@@ -70,63 +105,51 @@ export interface VerifyReport {
   checkpoints: number;
   /** False when the connected role cannot read audit_chain_heads (the application role). */
   headsChecked: boolean;
+  unsealed: UnsealedReport;
+  /** How many connections verified stretches: 1 when it ran on the caller's connection alone. */
+  workers: number;
+  /** The events asked for in `capture` that were verified, with their hashes. */
+  captured: ChainHead[];
   elapsedMs: number;
 }
 
-class Failed extends Error {
-  constructor(readonly failure: VerifyFailure) {
-    super(failure.problem);
-  }
-}
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-// Fetched columns: chain, prev_hash, hash, then the canonical fields.
-const CHAIN = 0;
-const PREV_HASH = 1;
-const HASH = 2;
-const FIRST_FIELD = 3;
-const ID = FIRST_FIELD;
-const SEQ = FIRST_FIELD + CANONICAL_FIELDS.length - 1;
-const COLUMNS = FIRST_FIELD + CANONICAL_FIELDS.length;
-
-interface ChainState {
-  report: ChainReport;
-  chainBytes: Buffer;
-  expectedSeq: number;
-  previous: Buffer;
-  checkpoints: Checkpoint[];
-  nextCheckpoint: number;
-}
-
-interface PageKey {
-  chainId: string;
-  seq: string;
-}
-
-function pageSql(only: readonly string[] | null, after: PageKey | null, limit: number): string {
-  const conditions = [
-    only ? `${CHAIN_ID_SQL} = any('{${only.join(",")}}'::uuid[])` : null,
-    // From the last event of the previous page, which is skipped again: a second event with the
-    // same seq must not hide on the page boundary.
-    after
-      ? `(${CHAIN_ID_SQL}, audit_events.chain_seq) >= ('${after.chainId}'::uuid, ${after.seq})`
-      : null,
-  ].filter(Boolean);
-  return `copy (
-    select ${CHAIN_ID_SQL}, prev_hash, hash, ${CANONICAL_BINARY_SELECT_SQL}
-    from audit_events
-    ${conditions.length ? `where ${conditions.join(" and ")}` : ""}
-    order by ${CHAIN_ID_SQL}, audit_events.chain_seq
-    limit ${limit}
-  ) to stdout (format binary)`;
-}
-
-function equalBytes(tuple: Buffer, start: number, length: number, expected: Buffer): boolean {
-  return length === expected.length && expected.compare(tuple, start, start + length) === 0;
-}
 
 function hex(bytes: Buffer): string {
   return bytes.toString("hex");
+}
+
+function describeAge(ms: number): string {
+  const seconds = Math.round(ms / 1000);
+  if (seconds < 120) return `${seconds} s`;
+  const minutes = Math.round(seconds / 60);
+  return minutes < 120 ? `${minutes} min` : `${Math.round(minutes / 60)} h`;
+}
+
+/** One chain, as planned: where it starts and how far its sealed events go. */
+interface ChainPlan {
+  chainId: string;
+  startSeq: number;
+  startHash: Buffer;
+  startedAt: number | null;
+  maxSeq: number;
+  checkpoints: Checkpoint[];
+  capture: number[];
+}
+
+/** Every chain that has a sealed event, in chain order, by a loose scan of the chain index. */
+async function listChains(client: pg.ClientBase): Promise<string[]> {
+  const result = await client.query<{ id: string }>(
+    `with recursive chains (id) as (
+       (select ${CHAIN_ID_SQL} from audit_events where chain_seq is not null order by 1 limit 1)
+       union all
+       select (select ${CHAIN_ID_SQL} from audit_events
+               where ${CHAIN_ID_SQL} > chains.id and chain_seq is not null order by 1 limit 1)
+       from chains where chains.id is not null
+     )
+     select id::text as id from chains where id is not null`,
+  );
+  return result.rows.map((row) => row.id);
 }
 
 /** Verify the access log over a connection that can read it (see db/audit/database.ts). */
@@ -137,15 +160,28 @@ export async function verifyAuditLog(
   const started = performance.now();
   const pageSize = options.pageSize ?? 50_000;
   const progressEvery = options.progressEvery ?? 250_000;
+  const maxUnsealedAgeMs = options.maxUnsealedAgeMs ?? 5 * 60_000;
   const only = options.chains ? [...new Set(options.chains.map((id) => id.toLowerCase()))] : null;
-  for (const chainId of only ?? []) {
+  for (const chainId of [...(only ?? []), ...(options.starts ?? []).map((s) => s.chainId)]) {
     if (!UUID.test(chainId)) throw new Error(`${JSON.stringify(chainId)} is not a chain id`);
   }
-  if (!Number.isSafeInteger(pageSize) || pageSize < 1) throw new Error("pageSize must be positive");
+  if (!Number.isSafeInteger(pageSize) || pageSize < 2)
+    throw new Error("pageSize must be 2 or more");
   const chains: ChainReport[] = [];
   let events = 0;
   let checkpointsMatched = 0;
   let headsChecked = false;
+  let unsealed: UnsealedReport = { events: 0, oldestAgeMs: null };
+  let workers = 1;
+  const captured: ChainHead[] = [];
+  const captureByChain = new Map<string, number[]>();
+  for (const { chainId, seq } of options.capture ?? []) {
+    const id = chainId.toLowerCase();
+    captureByChain.set(
+      id,
+      [...(captureByChain.get(id) ?? []), seq].sort((a, b) => a - b),
+    );
+  }
 
   const report = (failure: VerifyFailure | null): VerifyReport => ({
     ok: failure === null,
@@ -154,6 +190,9 @@ export async function verifyAuditLog(
     events,
     checkpoints: checkpointsMatched,
     headsChecked,
+    unsealed,
+    workers,
+    captured,
     elapsedMs: performance.now() - started,
   });
 
@@ -182,41 +221,60 @@ export async function verifyAuditLog(
       checkpointsByChain.set(checkpoint.chainId, list);
     }
   }
+  const starts = new Map<string, Checkpoint>();
+  for (const start of options.starts ?? []) {
+    const checkpoint = checkpointsByChain
+      .get(start.chainId.toLowerCase())
+      ?.find((candidate) => candidate.seq === start.seq);
+    if (!checkpoint) {
+      throw new Error(
+        `chain ${start.chainId} cannot start at seq ${start.seq}: there is no checkpoint signed by the audit public key at that seq`,
+      );
+    }
+    starts.set(checkpoint.chainId, checkpoint);
+  }
 
   await client.query("begin isolation level repeatable read read only");
   try {
     await client.query("set local client_encoding = 'UTF8'");
+    await preferChainIndex(client);
     // The application role sees one partnership at a time: scope the snapshot to the one asked for.
     const [single] = only ?? [];
-    if (only?.length === 1 && single && single !== DEPLOYMENT_CHAIN_ID) {
-      await client.query("select set_config('app.partnership_id', $1, true)", [single]);
-    }
+    const scope = only?.length === 1 && single && single !== DEPLOYMENT_CHAIN_ID ? single : null;
+    if (scope) await client.query("select set_config('app.partnership_id', $1, true)", [scope]);
 
-    // Keyset pages cannot reach a row whose chain_seq is null: if the constraints that rule such
-    // rows out are gone, look for one directly.
-    const constrained = await client.query<{ count: string }>(
-      `select count(*) as count from pg_attribute
-       where attrelid = 'audit_events'::regclass and attnotnull
-         and attname in ('chain_seq', 'prev_hash', 'hash')`,
+    const chainFilter = only ? `and ${CHAIN_ID_SQL} = any($1::uuid[])` : "";
+    const chainParams = only ? [only] : [];
+
+    // Events the sealer has not reached yet. A chain field set on one of them was written past
+    // the stamp trigger: the sealer would refuse it, and it is nobody's chain.
+    const halfSealed = await client.query<{ id: string; chain_id: string }>(
+      `select id::text as id, ${CHAIN_ID_SQL}::text as chain_id from audit_events
+       where chain_seq is null and (prev_hash is not null or hash is not null) ${chainFilter}
+       limit 1`,
+      chainParams,
     );
-    if (constrained.rows[0]?.count !== "3") {
-      const unchained = await client.query<{ id: string; chain_id: string }>(
-        `select id::text as id, ${CHAIN_ID_SQL}::text as chain_id from audit_events
-         where (chain_seq is null or prev_hash is null or hash is null)
-         ${only ? `and ${CHAIN_ID_SQL} = any($1::uuid[])` : ""} limit 1`,
-        only ? [only] : [],
-      );
-      const [row] = unchained.rows;
-      if (row) {
-        throw new Failed({
-          chainId: row.chain_id,
-          seq: null,
-          eventId: row.id,
-          problem:
-            "the event has no chain_seq, prev_hash or hash: it was written past the chain trigger",
-        });
-      }
+    const [broken] = halfSealed.rows;
+    if (broken) {
+      throw new Failed({
+        chainId: broken.chain_id,
+        seq: null,
+        eventId: broken.id,
+        problem:
+          "the event has a prev_hash or hash but no chain_seq: it was written past the stamp trigger, and the sealer cannot seal it",
+      });
     }
+    const waiting = await client.query<{ count: string; age_ms: string | null }>(
+      `select count(*)::text as count,
+              (extract(epoch from (now() - min(occurred_at))) * 1000)::bigint::text as age_ms
+       from audit_events where chain_seq is null ${chainFilter}`,
+      chainParams,
+    );
+    const ageText = waiting.rows[0]?.age_ms ?? null;
+    unsealed = {
+      events: Number(waiting.rows[0]?.count ?? 0),
+      oldestAgeMs: ageText === null ? null : Number(ageText),
+    };
 
     const heads = new Map<string, ChainHead>();
     const privilege = await client.query<{ allowed: boolean }>(
@@ -227,19 +285,93 @@ export async function verifyAuditLog(
       const rows = await client.query<{ chain_id: string; seq: string; hash: Buffer }>(
         `select chain_id::text as chain_id, seq::text as seq, hash from audit_chain_heads
          ${only ? "where chain_id = any($1::uuid[])" : ""}`,
-        only ? [only] : [],
+        chainParams,
       );
       for (const row of rows.rows) {
         heads.set(row.chain_id, { chainId: row.chain_id, seq: Number(row.seq), hash: row.hash });
       }
     }
 
-    let state: ChainState | null = null;
+    // Plan each chain: where it starts, and how far its sealed events go.
+    const plans: ChainPlan[] = [];
+    // A chain started at a checkpoint may have no event after it (all of it archived).
+    const chainIds = only ?? [...new Set([...(await listChains(client)), ...starts.keys()])];
+    for (const chainId of [...chainIds].sort()) {
+      const max = await client.query<{ max: string | null }>(
+        `select max(chain_seq)::text as max from audit_events
+         where ${CHAIN_ID_SQL} = $1::uuid and chain_seq is not null`,
+        [chainId],
+      );
+      const maxText = max.rows[0]?.max ?? null;
+      const start = starts.get(chainId);
+      if (maxText === null && !start) continue;
+      plans.push({
+        chainId,
+        startSeq: start ? start.seq + 1 : 1,
+        startHash: start ? start.hash : GENESIS_HASH,
+        startedAt: start ? start.seq : null,
+        maxSeq: maxText === null ? 0 : Number(maxText),
+        checkpoints: (checkpointsByChain.get(chainId) ?? []).filter(
+          (checkpoint) => !start || checkpoint.seq > start.seq,
+        ),
+        capture: captureByChain.get(chainId) ?? [],
+      });
+    }
 
-    const finish = (current: ChainState) => {
-      const { report: chain, expectedSeq, checkpoints, nextCheckpoint } = current;
-      const last = expectedSeq - 1;
-      chain.head = last > 0 ? { chainId: chain.chainId, seq: last, hash: current.previous } : null;
+    let progressed = 0;
+    let nextProgress = progressEvery;
+    const onProgress = (chainId: string) => (count: number, seq: number) => {
+      progressed += count;
+      if (options.onProgress && progressed >= nextProgress) {
+        while (nextProgress <= progressed) nextProgress += progressEvery;
+        options.onProgress({
+          events: progressed,
+          chainId,
+          seq,
+          elapsedMs: performance.now() - started,
+        });
+      }
+    };
+
+    const finish = (plan: ChainPlan, segments: Segment[]) => {
+      const chain: ChainReport = {
+        chainId: plan.chainId,
+        events: 0,
+        head: null,
+        checkpoints: 0,
+        startedAt: plan.startedAt,
+      };
+      chains.push(chain);
+      let lastSeq = plan.startSeq - 1;
+      let lastHash = plan.startHash;
+      for (const [index, segment] of segments.entries()) {
+        // A stretch after the first was checked against its own first prev_hash: join it here.
+        if (index > 0 && segment.first) {
+          const { first } = segment;
+          if (first.seq !== lastSeq + 1) {
+            throw new Failed(
+              seqFailure(plan.chainId, lastSeq + 1, first.seq, String(first.seq), first.id),
+            );
+          }
+          if (!first.prevHash.equals(lastHash)) {
+            throw new Failed(
+              prevHashFailure(plan.chainId, first.seq, first.id, first.prevHash, lastHash),
+            );
+          }
+        }
+        chain.events += segment.events;
+        chain.checkpoints += segment.checkpoints;
+        for (const entry of segment.captured) captured.push({ chainId: plan.chainId, ...entry });
+        events += segment.events;
+        checkpointsMatched += segment.checkpoints;
+        if (segment.failure) throw new Failed(segment.failure);
+        if (segment.last) {
+          lastSeq = segment.last.seq;
+          lastHash = segment.last.hash;
+        }
+      }
+      const last = lastSeq;
+      chain.head = last > 0 ? { chainId: chain.chainId, seq: last, hash: lastHash } : null;
       const head = heads.get(chain.chainId);
       if (head && head.seq !== last) {
         throw new Failed({
@@ -249,7 +381,7 @@ export async function verifyAuditLog(
           problem:
             head.seq > last
               ? `the chain ends at seq ${last} but its head is at seq ${head.seq}: ${head.seq - last === 1 ? `event ${head.seq} is` : `events ${last + 1}..${head.seq} are`} missing`
-              : `the chain runs to seq ${last} but its head is at seq ${head.seq}: events after ${head.seq} were added past the chain trigger`,
+              : `the chain runs to seq ${last} but its head is at seq ${head.seq}: events after ${head.seq} were added past the sealer`,
         });
       }
       if (head && chain.head && !head.hash.equals(chain.head.hash)) {
@@ -260,7 +392,7 @@ export async function verifyAuditLog(
           problem: `the chain's head records hash ${hex(head.hash)} for seq ${last}, but the event there hashes to ${hex(chain.head.hash)}`,
         });
       }
-      const beyond = checkpoints[nextCheckpoint];
+      const beyond = plan.checkpoints.find((checkpoint) => checkpoint.seq > last);
       if (beyond) {
         throw new Failed({
           chainId: chain.chainId,
@@ -273,130 +405,49 @@ export async function verifyAuditLog(
       checkpointsByChain.delete(chain.chainId);
     };
 
-    const encoder = new CanonicalEncoder();
-    const lastId = Buffer.alloc(16);
-    let lastSeq = "0";
-    let pageRows = 0;
-    let resuming = false;
-
-    const verifyEvent = (tuple: Buffer, starts: Int32Array, lengths: Int32Array) => {
-      pageRows += 1;
-      const chainStart = starts[CHAIN] as number;
-      if (resuming) {
-        resuming = false;
-        // The previous page's last event, read again: skip it.
-        const idStart = starts[ID] as number;
-        if (
-          state?.chainBytes.compare(tuple, chainStart, chainStart + 16) === 0 &&
-          lengths[SEQ] === 8 &&
-          int8Text(tuple, starts[SEQ] as number) === lastSeq &&
-          lastId.compare(tuple, idStart, idStart + 16) === 0
-        ) {
-          return;
-        }
+    const total = plans.reduce(
+      (sum, plan) => sum + Math.max(0, plan.maxSeq - plan.startSeq + 1),
+      0,
+    );
+    const parallel = options.parallel;
+    if (parallel && parallel.workers > 1 && total >= (parallel.minEvents ?? 200_000)) {
+      const snapshot = await client.query<{ id: string }>("select pg_export_snapshot() as id");
+      const connection: SnapshotConnection = {
+        ...parallel.connection,
+        snapshot: snapshot.rows[0]?.id ?? "",
+        partnershipId: scope,
+      };
+      const rangeSize =
+        parallel.rangeSize ??
+        Math.min(1_000_000, Math.max(10_000, Math.ceil(total / (parallel.workers * 4))));
+      const segmentsByChain = await verifyStretches(
+        plans,
+        rangeSize,
+        pageSize,
+        parallel,
+        connection,
+        onProgress,
+      );
+      workers = Math.min(parallel.workers, [...segmentsByChain.values()].flat().length);
+      for (const plan of plans) finish(plan, segmentsByChain.get(plan.chainId) ?? []);
+    } else {
+      for (const plan of plans) {
+        const segment = await verifyRange(
+          client,
+          {
+            chainId: plan.chainId,
+            from: plan.startedAt === null ? null : plan.startSeq,
+            to: null,
+            start: { seq: plan.startSeq, prevHash: plan.startHash },
+            checkpoints: plan.checkpoints,
+            capture: plan.capture,
+            pageSize,
+          },
+          onProgress(plan.chainId),
+        );
+        finish(plan, [segment]);
       }
-      if (state === null || state.chainBytes.compare(tuple, chainStart, chainStart + 16) !== 0) {
-        if (state) finish(state);
-        const chainId = uuidText(tuple, chainStart);
-        const report: ChainReport = { chainId, events: 0, head: null, checkpoints: 0 };
-        state = {
-          report,
-          chainBytes: Buffer.from(tuple.subarray(chainStart, chainStart + 16)),
-          expectedSeq: 1,
-          previous: GENESIS_HASH,
-          checkpoints: checkpointsByChain.get(chainId) ?? [],
-          nextCheckpoint: 0,
-        };
-        chains.push(report);
-      }
-      const current: ChainState = state;
-      const chainId = current.report.chainId;
-      const idStart = starts[ID] as number;
-      const expected = current.expectedSeq;
-      if ((lengths[SEQ] as number) !== 8) {
-        throw new Failed({
-          chainId,
-          seq: expected,
-          eventId: uuidText(tuple, idStart),
-          problem:
-            "the event has no chain_seq, prev_hash or hash: it was written past the chain trigger",
-        });
-      }
-      const seqStart = starts[SEQ] as number;
-      // Almost every seq fits in 32 bits: skip the general int64 path for those.
-      const seqText =
-        tuple.readUInt32BE(seqStart) === 0
-          ? String(tuple.readUInt32BE(seqStart + 4))
-          : int8Text(tuple, seqStart);
-      const seq = Number(seqText);
-      if (seq !== expected) {
-        throw new Failed({
-          chainId,
-          seq: seq > expected ? expected : seq,
-          eventId: uuidText(tuple, idStart),
-          problem:
-            seq > expected
-              ? `expected seq ${expected} but found seq ${seqText}: ${seq - expected === 1 ? `event ${expected} is` : `events ${expected}..${seq - 1} are`} missing`
-              : `seq ${seqText} appears more than once`,
-        });
-      }
-      const prevStart = starts[PREV_HASH] as number;
-      const prevLength = lengths[PREV_HASH] as number;
-      if (!equalBytes(tuple, prevStart, prevLength, current.previous)) {
-        throw new Failed({
-          chainId,
-          seq,
-          eventId: uuidText(tuple, idStart),
-          problem: `its prev_hash ${prevLength > 0 ? hex(tuple.subarray(prevStart, prevStart + prevLength)) : "(none)"} is not the hash of the event before it (${hex(current.previous)})`,
-        });
-      }
-      const computed = encoder.hashTuple(current.previous, tuple, starts, lengths, FIRST_FIELD);
-      const hashStart = starts[HASH] as number;
-      const hashLength = lengths[HASH] as number;
-      if (!equalBytes(tuple, hashStart, hashLength, computed)) {
-        throw new Failed({
-          chainId,
-          seq,
-          eventId: uuidText(tuple, idStart),
-          problem: `its fields hash to ${hex(computed)} but its stored hash is ${hashLength > 0 ? hex(tuple.subarray(hashStart, hashStart + hashLength)) : "(none)"}: the event was changed`,
-        });
-      }
-      const checkpoint = current.checkpoints[current.nextCheckpoint];
-      if (checkpoint && checkpoint.seq === seq) {
-        if (!checkpoint.hash.equals(computed)) {
-          throw new Failed({
-            chainId,
-            seq,
-            eventId: uuidText(tuple, idStart),
-            problem: `a checkpoint signed by ${checkpoint.keyName} records hash ${hex(checkpoint.hash)} at seq ${seq}, but the event there hashes to ${hex(computed)}: history was rewritten after the checkpoint`,
-          });
-        }
-        current.nextCheckpoint += 1;
-        current.report.checkpoints += 1;
-        checkpointsMatched += 1;
-      }
-      current.previous = computed;
-      current.expectedSeq = seq + 1;
-      current.report.events += 1;
-      events += 1;
-      lastSeq = seqText;
-      tuple.copy(lastId, 0, idStart, idStart + 16);
-      if (options.onProgress && events % progressEvery === 0) {
-        options.onProgress({ events, chainId, seq, elapsedMs: performance.now() - started });
-      }
-    };
-
-    let after: PageKey | null = null;
-    do {
-      pageRows = 0;
-      resuming = after !== null;
-      const reader = new BinaryCopyReader(COLUMNS, verifyEvent);
-      await copyOut(client, pageSql(only, after, pageSize), (chunk) => reader.push(chunk));
-      if (!reader.ended) throw new Error("the server ended a COPY without its trailer");
-      const last = state as ChainState | null;
-      if (last) after = { chainId: last.report.chainId, seq: lastSeq };
-    } while (pageRows === pageSize);
-    if (state) finish(state);
+    }
 
     // Heads or checkpoints of chains that have no events left at all.
     for (const head of heads.values()) {
@@ -420,6 +471,20 @@ export async function verifyAuditLog(
         });
       }
     }
+
+    if (unsealed.oldestAgeMs !== null && unsealed.oldestAgeMs > maxUnsealedAgeMs) {
+      const oldest = await client.query<{ id: string; chain_id: string }>(
+        `select id::text as id, ${CHAIN_ID_SQL}::text as chain_id from audit_events
+         where chain_seq is null ${chainFilter} order by occurred_at, entry_seq limit 1`,
+        chainParams,
+      );
+      throw new Failed({
+        chainId: oldest.rows[0]?.chain_id ?? null,
+        seq: null,
+        eventId: oldest.rows[0]?.id ?? null,
+        problem: `${unsealed.events.toLocaleString("en-GB")} event${unsealed.events === 1 ? " is" : "s are"} not sealed yet, the oldest for ${describeAge(unsealed.oldestAgeMs)} (more than ${describeAge(maxUnsealedAgeMs)}): the sealer has stalled`,
+      });
+    }
     return report(null);
   } catch (error) {
     if (error instanceof Failed) return report(error.failure);
@@ -427,4 +492,85 @@ export async function verifyAuditLog(
   } finally {
     await client.query("rollback");
   }
+}
+
+/**
+ * Split each chain into stretches of about `rangeSize` seqs and verify them on `workers`
+ * connections in the shared snapshot, in chain and seq order. After a stretch fails, no new ones
+ * start: the join reads the stretches in order and stops at the first failure, which every
+ * stretch started before it precedes.
+ */
+async function verifyStretches(
+  plans: readonly ChainPlan[],
+  rangeSize: number,
+  pageSize: number,
+  parallel: ParallelOptions,
+  connection: SnapshotConnection,
+  onProgress: (chainId: string) => (events: number, seq: number) => void,
+): Promise<Map<string, Segment[]>> {
+  const stretches: { chainIndex: number; spec: RangeSpec }[] = [];
+  for (const [chainIndex, plan] of plans.entries()) {
+    for (
+      let from = plan.startSeq;
+      from <= Math.max(plan.maxSeq, plan.startSeq);
+      from += rangeSize
+    ) {
+      const to = from + rangeSize - 1;
+      const first = from === plan.startSeq;
+      const last = to >= plan.maxSeq;
+      stretches.push({
+        chainIndex,
+        spec: {
+          chainId: plan.chainId,
+          // The first stretch of a chain from seq 1 also reads any seq below 1; the last, any
+          // seq beyond the newest one the plan saw.
+          from: first && plan.startedAt === null ? null : from,
+          to: last ? null : to,
+          start: first ? { seq: plan.startSeq, prevHash: plan.startHash } : null,
+          checkpoints: plan.checkpoints.filter(
+            (checkpoint) => (first || checkpoint.seq >= from) && (last || checkpoint.seq <= to),
+          ),
+          capture: plan.capture.filter((seq) => (first || seq >= from) && (last || seq <= to)),
+          pageSize,
+        },
+      });
+      if (last) break;
+    }
+  }
+
+  const results: (Segment | undefined)[] = new Array<Segment | undefined>(stretches.length);
+  const count = Math.min(parallel.workers, stretches.length);
+  const runners: StretchRunner[] = [];
+  let next = 0;
+  let stopped = false;
+  try {
+    const open = (snapshot: SnapshotConnection): Promise<StretchRunner> =>
+      parallel.threads === false ? InProcessRunner.open(snapshot) : ThreadRunner.open(snapshot);
+    for (let index = 0; index < count; index += 1) runners.push(await open(connection));
+    await Promise.all(
+      runners.map(async (runner) => {
+        while (!stopped && next < stretches.length) {
+          const index = next;
+          next += 1;
+          const { spec } = stretches[index] as { spec: RangeSpec };
+          const segment = await runner.run(spec, onProgress(spec.chainId));
+          results[index] = segment;
+          if (segment.failure) stopped = true;
+        }
+      }),
+    );
+  } finally {
+    await Promise.all(runners.map((runner) => runner.close()));
+  }
+
+  const byChain = new Map<string, Segment[]>();
+  for (const [index, stretch] of stretches.entries()) {
+    const segment = results[index];
+    if (!segment) break;
+    const chainId = (plans[stretch.chainIndex] as ChainPlan).chainId;
+    const list = byChain.get(chainId) ?? [];
+    list.push(segment);
+    byChain.set(chainId, list);
+  }
+  return byChain;
 }

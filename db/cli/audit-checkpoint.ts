@@ -1,25 +1,32 @@
-import { createPublicKey } from "node:crypto";
 import { loadAuditConfig } from "../audit/config";
-import {
-  checkpointPath,
-  readSigningKey,
-  signCheckpoint,
-  writeCheckpoint,
-} from "../audit/checkpoint";
+import { readSigningKey } from "../audit/checkpoint";
+import { sealVerifyAndSign } from "../audit/checkpoint-run";
 import { openAuditDatabase } from "../audit/database";
-import { describeFailure, describeReport, parseChainArguments } from "../audit/report";
-import { verifyAuditLog } from "../audit/verify";
+import {
+  describeFailure,
+  defaultWorkers,
+  describeReport,
+  parseChainArguments,
+  parseChainSeqArguments,
+  parseWorkersArgument,
+} from "../audit/report";
 import { ConfigurationError } from "../config";
 
 /**
- * `npm run audit:checkpoint`: verify the access log (against the checkpoints already signed), then
- * sign the head of every chain with the key in AUDIT_SIGNING_KEY_FILE and write each as
- * `AUDIT_CHECKPOINT_DIR/<chain id>/<seq>.note`. Signs nothing if verification fails: a checkpoint
- * vouches for the history before it. Publish the notes somewhere the database's operators cannot
- * rewrite them.
+ * `npm run audit:checkpoint`: seal the events that have committed, verify the access log (against
+ * the checkpoints already signed), then sign the head of every chain with the key in
+ * AUDIT_SIGNING_KEY_FILE and write each as `AUDIT_CHECKPOINT_DIR/<chain id>/<seq>.note`. Signs
+ * nothing if verification fails: a checkpoint vouches for the history before it. With
+ * `--at <chain id>:<seq>` (repeatable) it signs those events instead of the heads: the last event
+ * of a month about to be archived, for `audit:verify -- --start`. Publish the notes
+ * somewhere the database's operators cannot rewrite them. The server does the same every
+ * AUDIT_CHECKPOINT_MINUTES when it is given the key and the folder.
  */
 async function main(): Promise<number> {
-  const chains = parseChainArguments(process.argv.slice(2));
+  const args = process.argv.slice(2);
+  const chains = parseChainArguments(args);
+  const workers = parseWorkersArgument(args, defaultWorkers());
+  const at = parseChainSeqArguments(args, "--at");
   const audit = loadAuditConfig();
   if (!audit.signingKeyFile) {
     throw new ConfigurationError(
@@ -34,26 +41,22 @@ async function main(): Promise<number> {
         "Configuration error: checkpoints need every chain's head: set DATABASE_OWNER_URL",
       );
     }
-    const report = await verifyAuditLog(database.client, {
+    const run = await sealVerifyAndSign(database.client, {
+      key,
+      dir: audit.checkpointDir,
       ...(chains ? { chains } : {}),
-      checkpoints: { dir: audit.checkpointDir, publicKey: createPublicKey(key.privateKey) },
+      ...(at.length ? { at } : {}),
+      parallel: { connection: database.connection, workers },
     });
-    if (!report.ok && report.failure) {
-      process.stderr.write(`${describeFailure(report.failure)}\n`);
+    if (run.sealed > 0) process.stderr.write(`Sealed ${run.sealed} events first.\n`);
+    if (!run.report.ok && run.report.failure) {
+      process.stderr.write(`${describeFailure(run.report.failure)}\n`);
       process.stderr.write("No checkpoint signed: the log does not verify.\n");
       return 1;
     }
-    process.stderr.write(`${describeReport(report, { publicKey: true })}\n`);
-    for (const chain of report.chains) {
-      if (!chain.head) continue;
-      const written = await writeCheckpoint(
-        audit.checkpointDir,
-        chain.head,
-        signCheckpoint(chain.head, key),
-      );
-      process.stdout.write(
-        `${written ? "signed   " : "unchanged"} ${checkpointPath(audit.checkpointDir, chain.head)}\n`,
-      );
+    process.stderr.write(`${describeReport(run.report, { publicKey: true })}\n`);
+    for (const note of run.notes) {
+      process.stdout.write(`${note.written ? "signed   " : "unchanged"} ${note.file}\n`);
     }
     return 0;
   } finally {

@@ -5,6 +5,10 @@ import * as auditChain from "./2026_11_24_0003_audit_chain";
 import * as referrals from "./2026_11_24_0004_referrals";
 import * as responseTargets from "./2026_11_24_0005_response_targets";
 import * as decisionsToShare from "./2026_11_24_0006_decisions_to_share";
+import * as auditSealerAndPartitions from "./2026_11_24_0007_audit_sealer_and_partitions";
+import * as oversight from "./2026_11_24_0008_oversight";
+import * as accessLogReading from "./2026_11_24_0009_access_log_reading";
+import * as oversightSummary from "./2026_11_24_0010_oversight_summary";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -18,4 +22,8 @@ export const migrations: Record<string, Migration> = {
   "2026_11_24_0004_referrals": referrals,
   "2026_11_24_0005_response_targets": responseTargets,
   "2026_11_24_0006_decisions_to_share": decisionsToShare,
+  "2026_11_24_0007_audit_sealer_and_partitions": auditSealerAndPartitions,
+  "2026_11_24_0008_oversight": oversight,
+  "2026_11_24_0009_access_log_reading": accessLogReading,
+  "2026_11_24_0010_oversight_summary": oversightSummary,
 };

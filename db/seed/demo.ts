@@ -3,6 +3,7 @@ import { AGENCY_KINDS, type AgencyKind, type Role, type SharingPurpose } from ".
 import { hashPassword } from "../password-hash";
 import { setTenant } from "../tenant";
 import type { Database } from "../types";
+import { replayDemoActivity } from "./demo-activity";
 import { seedDemoCases } from "./demo-cases";
 
 /** The demo password. Demo seed only: never used outside the fictional Northbridge partnership. */
@@ -164,12 +165,13 @@ function pairs(kinds: AgencyKind[], purpose: SharingPurpose) {
 }
 
 /**
- * Create the fictional Northbridge partnership, its agencies and demo accounts. Idempotent: does
- * nothing when the partnership already exists. Returns whether it created anything.
+ * Create the fictional Northbridge partnership, its agencies and demo accounts, then replay a
+ * morning's work through the services (db/seed/demo-activity.ts). Idempotent: does nothing when
+ * the partnership already exists. Returns whether it created anything.
  */
 export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
-  return db.transaction().execute(async (trx) => {
+  const created = await db.transaction().execute(async (trx) => {
     await setTenant(trx, DEMO_PARTNERSHIP_ID);
     const existing = await trx
       .selectFrom("partnerships")
@@ -247,4 +249,7 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
     );
     return true;
   });
+  // The access log starts with a morning's real work, so an auditor has something to find.
+  if (created) await replayDemoActivity(db, DEMO_PARTNERSHIP_ID, DEMO_PARTNERSHIP_NAME);
+  return created;
 }

@@ -321,6 +321,39 @@ describe("user accounts", () => {
     await expect(signedInCookie(person.email)).rejects.toThrow(/could not sign in/);
   });
 
+  it("an administrator records a home postcode district, and only a district", async () => {
+    const { agency, cookie } = await signedInAdministrator();
+    const person = await createUser(db.owner, agency, { name: "Dee District" });
+    const change = (district: string) =>
+      submit(
+        userPage.action,
+        `/admin/users/${person.id}`,
+        {
+          intent: "update",
+          displayName: "Dee District",
+          agencyId: agency.id,
+          role: "practitioner",
+          homePostcodeDistrict: district,
+        },
+        cookie,
+        { userId: person.id },
+      );
+
+    const full = await change("NB3 4XY");
+    expect(statusOf(full)).toBe(400);
+    expect(JSON.stringify(full)).toContain("Enter the first part of a postcode only");
+    expect(locationOf(await change(" nb3 "))).toBe("/admin/users?done=user-updated");
+    const stored = () =>
+      db.superuser
+        .selectFrom("users")
+        .select("home_postcode_district")
+        .where("id", "=", person.id)
+        .executeTakeFirstOrThrow();
+    expect(await stored()).toEqual({ home_postcode_district: "NB3" });
+    expect(locationOf(await change(""))).toBe("/admin/users?done=user-updated");
+    expect(await stored()).toEqual({ home_postcode_district: null });
+  });
+
   it("an administrator changes a person's role, which the list then shows", async () => {
     const { agency, cookie } = await signedInAdministrator();
     const person = await createUser(db.owner, agency, { name: "Role Changer" });

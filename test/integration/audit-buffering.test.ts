@@ -10,7 +10,7 @@ import {
 } from "../../app/services/audit.server";
 import { setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
-import { chainEvents, TEST_META } from "../support/audit";
+import { chainEvents, seal, TEST_META } from "../support/audit";
 import { useTestDatabase } from "../support/database";
 import { createPartnership } from "../support/factories";
 
@@ -37,7 +37,7 @@ describe("events recorded in a transaction", () => {
     expect(await chainEvents(db, partnership.id)).toHaveLength(1);
   });
 
-  it("leave the chain head unlocked while the work runs", async () => {
+  it("leave other requests free to append to the same chain while the work runs", async () => {
     const partnership = await createPartnership(db.owner);
     const other = new pg.Client({ connectionString: db.appUrl });
     await other.connect();
@@ -45,8 +45,8 @@ describe("events recorded in a transaction", () => {
       await auditedTransaction(db.app, async (trx) => {
         await setTenant(trx, partnership.id);
         await record(trx, { actor: null, partnershipId: partnership.id }, TEST_META, entry);
-        // Another request appends to the same chain meanwhile; had this transaction taken the
-        // head's lock already, it would wait, and the lock timeout would fail it.
+        // Another request appends to the same chain meanwhile; had this transaction taken a
+        // lock on the chain, it would wait, and the lock timeout would fail it.
         await other.query("begin");
         await other.query("set local lock_timeout = '2s'");
         await other.query("select set_config('app.partnership_id', $1, true)", [partnership.id]);
@@ -74,6 +74,7 @@ describe("events recorded in a transaction", () => {
         });
       }
     });
+    await seal(db);
     const events = await chainEvents(db, partnership.id);
     expect(events.map((event) => [event.chain_seq, event.action])).toEqual([
       ["1", "test.first"],

@@ -18,35 +18,62 @@ import { BinaryCopyReader, copyOut } from "../../db/audit/copy-out";
 import { createKysely, createPool } from "../../db/connection";
 import { migrations } from "../../db/migrations";
 import { setTenant } from "../../db/tenant";
-import { chainEvents, chainOf, recordEvents, TEST_META, verifyAs } from "../support/audit";
-import { useTestDatabase } from "../support/database";
+import { chainEvents, chainOf, recordEvents, seal, TEST_META, verifyAs } from "../support/audit";
+import { dropDatabase, failOnPoolError, TEST_POOL, useTestDatabase } from "../support/database";
 import { createPartnership } from "../support/factories";
 
 const db = useTestDatabase();
 
-const POOL = {
-  max: 8,
-  connectTimeoutMs: 10_000,
-  statementTimeoutMs: 30_000,
-  idleInTransactionTimeoutMs: 30_000,
-};
-const failOnPoolError = (message: string, error: Error & { code?: string }) => {
-  // 57P01: the backfill test drops its own database with (force) as it finishes; a pool client
-  // still closing at that moment is told so. Any other error fails the run.
-  if (error.code === "57P01") return;
-  throw new Error(`${message}: ${error.message}`);
-};
+const POOL = { ...TEST_POOL, max: 8 };
 
 describe("the access log's hash chain", () => {
-  it("numbers events 1..400 without a gap when 8 writers append 50 events each at once", async () => {
+  it("numbers events 1..400 without a gap when 8 writers append at once, some of them rolled back, while the sealer runs", async () => {
     const partnership = await createPartnership(db.owner);
     const writers = createKysely(createPool(db.appUrl, POOL, failOnPoolError));
+    let writing = true;
+    let sealedMeanwhile = 0;
+    const sealer = (async () => {
+      while (writing) sealedMeanwhile += await seal(db);
+    })();
     try {
-      await Promise.all(Array.from({ length: 8 }, () => recordEvents(writers, partnership.id, 50)));
+      await Promise.all(
+        Array.from({ length: 8 }, async (_, writer) => {
+          for (let index = 0; index < 60; index += 1) {
+            // Every sixth transaction writes its event and then fails: it must leave no trace.
+            const rollBack = index % 6 === 5;
+            await auditedTransaction(writers, async (trx) => {
+              await setTenant(trx, partnership.id);
+              await record(trx, { actor: null, partnershipId: partnership.id }, TEST_META, {
+                action: rollBack ? "test.rolled_back" : "test.event",
+                outcome: "allowed",
+                reason: `${writer}:${index}`,
+              });
+              if (rollBack) {
+                await trx
+                  .insertInto("audit_events")
+                  .values({
+                    partnership_id: partnership.id,
+                    action: "test.rolled_back",
+                    outcome: "allowed",
+                  })
+                  .execute();
+                throw new Error("the work failed");
+              }
+            }).catch((error: unknown) => {
+              if (!(error instanceof Error && error.message === "the work failed")) throw error;
+            });
+          }
+        }),
+      );
     } finally {
+      writing = false;
+      await sealer;
       await writers.destroy();
     }
+    const sealedAfter = await seal(db);
     const events = await chainEvents(db, partnership.id);
+    expect(sealedMeanwhile + sealedAfter).toBeGreaterThanOrEqual(400);
+    expect(events.map((event) => event.action)).not.toContain("test.rolled_back");
     expect(events.map((event) => Number(event.chain_seq))).toEqual(
       Array.from({ length: 400 }, (_, index) => index + 1),
     );
@@ -76,6 +103,7 @@ describe("the access log's hash chain", () => {
     } finally {
       await writers.destroy();
     }
+    await seal(db);
     const events = await chainEvents(db, partnership.id);
     expect(events).toHaveLength(400);
     for (let start = 0; start < 400; start += 50) {
@@ -110,6 +138,7 @@ describe("the access log's hash chain", () => {
         reason: "No account has this email",
       }),
     );
+    await seal(db);
     const after = await chainEvents(db, DEPLOYMENT_CHAIN_ID);
     expect(after).toHaveLength(before.length + 1);
     expect(after.at(-1)).toMatchObject({
@@ -119,23 +148,49 @@ describe("the access log's hash chain", () => {
     expect((await verifyAs(db.ownerUrl, { chains: [DEPLOYMENT_CHAIN_ID] })).ok).toBe(true);
   });
 
-  it("overwrites chain fields and the time that the application role supplies", async () => {
+  it("clears the chain fields and overwrites a time the application role supplies", async () => {
     const partnership = await chainOf(db, 2);
     const forged = { prev_hash: randomBytes(32), hash: randomBytes(32) };
     await db.app.transaction().execute(async (trx) => {
       await setTenant(trx, partnership.id);
+      // The start of this month (UTC): in the partition now() is in, so the row is routed there.
       await sql`
-        insert into audit_events (partnership_id, action, outcome, occurred_at, chain_seq, prev_hash, hash)
-        values (${partnership.id}, 'test.forged', 'allowed', '2001-01-01T00:00:00Z', 999, ${forged.prev_hash}, ${forged.hash})
+        insert into audit_events (partnership_id, action, outcome, occurred_at, chain_seq, prev_hash, hash, entry_seq)
+        values (${partnership.id}, 'test.forged', 'allowed',
+          date_trunc('month', now() at time zone 'UTC') at time zone 'UTC', 999, ${forged.prev_hash}, ${forged.hash}, 1)
       `.execute(trx);
     });
+    const [unsealed] = (await chainEvents(db, partnership.id)).slice(-1);
+    expect(unsealed).toMatchObject({
+      action: "test.forged",
+      chain_seq: null,
+      prev_hash: null,
+      hash: null,
+    });
+    expect(Number(unsealed?.entry_seq)).toBeGreaterThan(1);
+    expect(unsealed?.occurred_at.getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+    await seal(db);
     const events = await chainEvents(db, partnership.id);
     const stored = events.at(-1);
     expect(stored).toMatchObject({ action: "test.forged", chain_seq: "3" });
     expect(stored?.prev_hash).toEqual(events[1]?.hash);
     expect(stored?.hash).not.toEqual(forged.hash);
-    expect(stored?.occurred_at.getUTCFullYear()).toBeGreaterThan(2001);
     expect((await verifyAs(db.ownerUrl, { chains: [partnership.id] })).ok).toBe(true);
+  });
+
+  it("refuses a time in another month: the event cannot be backdated", async () => {
+    const partnership = await createPartnership(db.owner);
+    await expect(
+      db.app.transaction().execute(async (trx) => {
+        await setTenant(trx, partnership.id);
+        await sql`
+          insert into audit_events (partnership_id, action, outcome, occurred_at)
+          values (${partnership.id}, 'test.backdated', 'allowed', '2001-01-01T00:00:00Z')
+        `.execute(trx);
+      }),
+    ).rejects.toThrow(/moving row to another partition/);
+    expect(await chainEvents(db, partnership.id)).toHaveLength(0);
   });
 
   it("leaves no event and no gap behind a rolled-back transaction", async () => {
@@ -160,6 +215,7 @@ describe("the access log's hash chain", () => {
       }),
     ).rejects.toThrow("the work failed");
     await recordEvents(db.app, partnership.id, 1, "test.after");
+    await seal(db);
     const events = await chainEvents(db, partnership.id);
     expect(events.map((event) => [event.chain_seq, event.action])).toEqual([
       ["1", "test.event"],
@@ -198,10 +254,31 @@ describe("the chain heads", () => {
     ).rejects.toThrow(/permission denied/);
   });
 
-  it("cannot be moved by the application role through the trigger function", async () => {
-    await expect(sql`select audit_events_chain()`.execute(db.app)).rejects.toThrow(
-      /permission denied|trigger functions can only be called as triggers/,
+  it("are moved by the application role only through audit_seal, which it cannot bend", async () => {
+    await expect(sql`select audit_seal(0)`.execute(db.app)).rejects.toThrow(
+      /max_events must be between 1 and 100000/,
     );
+    // Sealing the caller's own uncommitted events would chain what may yet roll back.
+    const partnership = await createPartnership(db.owner);
+    await expect(
+      db.app.transaction().execute(async (trx) => {
+        await setTenant(trx, partnership.id);
+        await trx
+          .insertInto("audit_events")
+          .values({ partnership_id: partnership.id, action: "test.event", outcome: "allowed" })
+          .execute();
+        await sql`select audit_seal(10)`.execute(trx);
+      }),
+    ).rejects.toThrow(/audit_seal runs in a transaction of its own/);
+    await expect(
+      db.app
+        .transaction()
+        .setIsolationLevel("repeatable read")
+        .execute((trx) => sql`select audit_seal(10)`.execute(trx)),
+    ).rejects.toThrow(/audit_seal runs at READ COMMITTED/);
+    await expect(
+      sql`select audit_events_create_month('2020-01-01')`.execute(db.app),
+    ).rejects.toThrow(/permission denied/);
   });
 
   it("are enabled and forced under row-level security, with a policy for the owner only", async () => {
@@ -235,6 +312,7 @@ describe("the canonical encoding", () => {
         })
         .execute();
     });
+    await seal(db);
     const row = await sql<{
       canonical: Buffer;
       fields: (string | null)[];
@@ -298,8 +376,8 @@ describe("the canonical encoding", () => {
   });
 });
 
-describe("the chain migration", () => {
-  it("chains the events that were already in the log, per partnership, in time order", async () => {
+describe("the chain and partition migrations", () => {
+  it("chain the events that were already in the log, per partnership, in time order, and move them into monthly partitions unchanged", async () => {
     const cluster = inject("testCluster");
     const name = `crosswalk_backfill_${randomBytes(6).toString("hex")}`;
     const admin = new pg.Client({ connectionString: cluster.superuserUrl });
@@ -362,7 +440,19 @@ describe("the chain migration", () => {
       expect(report.failure).toBeNull();
       expect(report.events).toBe(5);
 
-      // New events carry on from the backfilled heads.
+      // Each event sits in its month's partition (UTC), created for it by the migration.
+      const placed = await sql<{ action: string; partition: string }>`
+        select action, tableoid::regclass::text as partition from audit_events order by action
+      `.execute(superuser);
+      expect(placed.rows).toEqual([
+        { action: "a.first", partition: "audit_events_1969_12" },
+        { action: "a.second", partition: "audit_events_2026_11" },
+        { action: "a.third", partition: "audit_events_2026_11" },
+        { action: "b.first", partition: "audit_events_2026_11" },
+        { action: "none.first", partition: "audit_events_2026_11" },
+      ]);
+
+      // New events wait for the sealer, then carry on from the backfilled heads.
       await owner.transaction().execute(async (trx) => {
         await setTenant(trx, a);
         await trx
@@ -370,16 +460,19 @@ describe("the chain migration", () => {
           .values({ partnership_id: a, action: "a.fourth", outcome: "allowed" })
           .execute();
       });
-      const fourth = await sql<{ seq: string }>`
+      const fourth = () =>
+        sql<{ seq: string | null }>`
         select chain_seq::text as seq from audit_events where action = 'a.fourth'
       `.execute(superuser);
-      expect(fourth.rows).toEqual([{ seq: "4" }]);
+      expect((await fourth()).rows).toEqual([{ seq: null }]);
+      await sql`select audit_seal(100)`.execute(owner);
+      expect((await fourth()).rows).toEqual([{ seq: "4" }]);
       expect((await verifyAs(ownerUrl)).ok).toBe(true);
     } finally {
       await owner.destroy();
       await superuser.destroy();
-      await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
       await admin.end();
+      await dropDatabase(name);
     }
   });
 });

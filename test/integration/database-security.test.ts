@@ -48,7 +48,7 @@ describe("the database roles", () => {
     }>`
       select c.relname as table_name, c.relrowsecurity, c.relforcerowsecurity
       from pg_class c join pg_namespace n on n.oid = c.relnamespace
-      where n.nspname = 'public' and c.relkind = 'r'
+      where n.nspname = 'public' and c.relkind in ('r', 'p') and not c.relispartition
         and (exists (select 1 from information_schema.columns col
                      where col.table_schema = 'public' and col.table_name = c.relname and col.column_name = 'partnership_id')
              or c.relname = 'partnerships')
@@ -64,6 +64,8 @@ describe("the database roles", () => {
         "consent_withdrawals",
         "decisions_to_share",
         "emergency_accesses",
+        "oversight_involvements",
+        "oversight_referrals",
         "partnerships",
         "referral_agencies",
         "referral_transitions",
@@ -81,6 +83,32 @@ describe("the database roles", () => {
       expect(table, table.table_name).toMatchObject({
         relrowsecurity: true,
         relforcerowsecurity: true,
+      });
+    }
+  });
+
+  it("enable and force row-level security on every partition, which only the owner can reach", async () => {
+    const partitions = await sql<{
+      table_name: string;
+      relrowsecurity: boolean;
+      relforcerowsecurity: boolean;
+      app_can_read: boolean;
+      app_can_insert: boolean;
+    }>`
+      select c.relname as table_name, c.relrowsecurity, c.relforcerowsecurity,
+        has_table_privilege(${APP_ROLE}, c.oid, 'select') as app_can_read,
+        has_table_privilege(${APP_ROLE}, c.oid, 'insert') as app_can_insert
+      from pg_inherits i join pg_class c on c.oid = i.inhrelid
+      where i.inhparent = 'audit_events'::regclass
+    `.execute(db.superuser);
+    expect(partitions.rows.map((row) => row.table_name)).toContain("audit_events_default");
+    expect(partitions.rows.length).toBeGreaterThanOrEqual(5);
+    for (const partition of partitions.rows) {
+      expect(partition, partition.table_name).toMatchObject({
+        relrowsecurity: true,
+        relforcerowsecurity: true,
+        app_can_read: false,
+        app_can_insert: false,
       });
     }
   });

@@ -337,13 +337,55 @@ describe("the demo seed's case data", () => {
     for (const action of actions) {
       expect(action.updated_to).toBe(action.status === "open" ? null : action.status);
     }
+  });
 
+  it("starts the access log with a morning's work done through the services, and nothing else", async () => {
     const events = await db.superuser
+      .selectFrom("audit_events as e")
+      .innerJoin("users as u", "u.id", "e.actor_user_id")
+      .select([
+        "e.action",
+        "e.outcome",
+        "e.request_id",
+        "e.details",
+        "u.email",
+        "e.young_person_id",
+      ])
+      .where("e.partnership_id", "=", DEMO_PARTNERSHIP_ID)
+      .execute();
+    const all = await db.superuser
       .selectFrom("audit_events")
       .select((eb) => eb.fn.countAll<string>().as("n"))
       .where("partnership_id", "=", DEMO_PARTNERSHIP_ID)
       .executeTakeFirstOrThrow();
-    expect(Number(events.n)).toBe(0);
+    // Every event has a demo person behind it and came from the replay's requests.
+    expect(events.length).toBe(Number(all.n));
+    expect(events.every((event) => /^demo-\d{4}$/.test(event.request_id ?? ""))).toBe(true);
+    const emails = new Set(events.map((event) => event.email));
+    for (const email of [
+      "lead@northbridge.example",
+      "inspector@police.northbridge.example",
+      "dsl@school.northbridge.example",
+      "advocate@advocacy.northbridge.example",
+    ]) {
+      expect(emails.has(email)).toBe(true);
+    }
+    // The officer opened Olek Kowalski's records under emergency access, and was refused elsewhere.
+    const olek = await db.superuser
+      .selectFrom("young_people")
+      .select("id")
+      .where("partnership_id", "=", DEMO_PARTNERSHIP_ID)
+      .where("given_name", "=", "Aleksander")
+      .where("family_name", "=", "Kowalski")
+      .executeTakeFirstOrThrow();
+    const officer = events.filter((event) => event.email === "officer@police.northbridge.example");
+    const underEmergency = officer.filter(
+      (event) => event.young_person_id === olek.id && event.details?.emergencyAccessId,
+    );
+    expect(underEmergency.map((event) => event.action)).toContain("young_person.view");
+    expect(
+      officer.some((event) => event.action === "referral.view" && event.outcome === "refused"),
+    ).toBe(true);
   });
 
   it("records a decision to share on every referral past the draft, covering where it went", async () => {

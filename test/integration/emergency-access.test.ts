@@ -63,7 +63,7 @@ function eventsBy(userId: string, action: string) {
     .selectAll()
     .where("actor_user_id", "=", userId)
     .where("action", "=", action)
-    .orderBy("chain_seq")
+    .orderBy("entry_seq")
     .execute();
 }
 
@@ -176,7 +176,7 @@ describe("emergency access", () => {
     expect(personViews[0]).toMatchObject({
       outcome: "allowed",
       record_id: youngPersonId,
-      details: { emergencyAccess: true },
+      details: { emergencyAccessId: access.id },
     });
   });
 

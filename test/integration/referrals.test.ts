@@ -61,7 +61,7 @@ async function transitionsOf(id: string) {
 async function eventsFor(recordId: string, action?: string) {
   let query = db.superuser.selectFrom("audit_events").selectAll().where("record_id", "=", recordId);
   if (action) query = query.where("action", "=", action);
-  return query.orderBy("chain_seq").execute();
+  return query.orderBy("entry_seq").execute();
 }
 
 /** The error a promise rejects with (failing the test if it fulfils). */

@@ -36,27 +36,48 @@ export async function recordEvents(
   }
 }
 
-/** A partnership whose chain holds `count` events. */
+/**
+ * Chain every committed event, as the server's sealer does: audit_seal() as the application role
+ * until it has nothing left. Returns how many events it sealed.
+ */
+export async function seal(test: Pick<TestDatabase, "app">): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const result = await sql<{ sealed: number }>`select audit_seal(5000) as sealed`.execute(
+      test.app,
+    );
+    const sealed = result.rows[0]?.sealed ?? 0;
+    total += sealed;
+    if (sealed < 5000) return total;
+  }
+}
+
+/** A partnership whose chain holds `count` events, sealed. */
 export async function chainOf(
   test: TestDatabase,
   count: number,
 ): Promise<{ id: string; name: string }> {
   const partnership = await createPartnership(test.owner);
   await recordEvents(test.app, partnership.id, count);
+  await seal(test);
   return partnership;
 }
 
-/** One chain's events as stored, in chain order (read as a superuser). */
+/**
+ * One chain's events as stored, in chain order, unsealed events last in the order they were
+ * written (read as a superuser).
+ */
 export async function chainEvents(test: TestDatabase, chainId: string) {
   return test.superuser
     .selectFrom("audit_events")
     .selectAll()
     .where(sql<string>`${sql.raw(CHAIN_ID_SQL)}`, "=", chainId)
     .orderBy("chain_seq")
+    .orderBy("entry_seq")
     .execute();
 }
 
-/** Verify the log (or some chains of it) as the owner role, as `npm run audit:verify` does. */
+/** Verify the log (or some chains of it) as the role of `url`, as `npm run audit:verify` does. */
 export async function verifyAs(url: string, options: VerifyOptions = {}): Promise<VerifyReport> {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -65,6 +86,28 @@ export async function verifyAs(url: string, options: VerifyOptions = {}): Promis
   } finally {
     await client.end();
   }
+}
+
+/**
+ * Verify as the role of `url` with the chains split into stretches of `rangeSize` events verified
+ * side by side on `workers` connections (on this thread unless `threads`), and joined at their
+ * edges, as `npm run audit:verify` does on a large log.
+ */
+export function verifyInStretches(
+  url: string,
+  options: VerifyOptions = {},
+  parallel: { workers?: number; rangeSize?: number; threads?: boolean } = {},
+): Promise<VerifyReport> {
+  return verifyAs(url, {
+    ...options,
+    parallel: {
+      connection: { url, role: null },
+      workers: parallel.workers ?? 3,
+      rangeSize: parallel.rangeSize ?? 3,
+      threads: parallel.threads ?? false,
+      minEvents: 0,
+    },
+  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { Kysely, PostgresDialect } from "kysely";
+import type { Kysely } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, inject } from "vitest";
 import { createDatabase, withCredentials } from "../../db/bootstrap";
@@ -19,15 +19,44 @@ export interface TestDatabase {
   superuserUrl: string;
 }
 
-const POOL = {
+/** Pool settings for test connections; `max` is raised where a test runs many writers. */
+export const TEST_POOL = {
   max: 4,
   connectTimeoutMs: 10_000,
   statementTimeoutMs: 30_000,
   idleInTransactionTimeoutMs: 30_000,
 };
-const failOnPoolError = (message: string, error: Error) => {
+export const failOnPoolError = (message: string, error: Error & { code?: string }) => {
+  // 57P01 (admin shutdown): the database is dropped with (force) after the file's tests, and
+  // pg-pool's end() resolves before its clients' connections have closed, so one still closing
+  // may be told so (dropDatabase waits for them, but not for ever). Nothing else in the tests
+  // terminates a connection; any other error fails.
+  if (error.code === "57P01") return;
   throw new Error(`${message}: ${error.message}`);
 };
+
+/**
+ * Drop a test database once the connections its pools were closing have gone. pg-pool's end()
+ * does not wait for them, and a forced drop terminates any still open; a terminated idle client
+ * then reports an error after its test file has finished.
+ */
+export async function dropDatabase(name: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: inject("testCluster").superuserUrl });
+  await admin.connect();
+  try {
+    for (let attempt = 0; attempt < 50; attempt += 1) {
+      const open = await admin.query<{ count: string }>(
+        "select count(*) as count from pg_stat_activity where datname = $1",
+        [name],
+      );
+      if (Number(open.rows[0]?.count) === 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
+  } finally {
+    await admin.end();
+  }
+}
 
 /**
  * Give this test file a database of its own, cloned from the migrated template, and drop it after.
@@ -53,13 +82,9 @@ export function useTestDatabase(): TestDatabase {
       appUrl,
       ownerUrl,
       superuserUrl,
-      app: createKysely(createPool(appUrl, POOL, failOnPoolError)),
-      owner: createKysely(createPool(ownerUrl, POOL, failOnPoolError)),
-      superuser: new Kysely<Database>({
-        dialect: new PostgresDialect({
-          pool: new pg.Pool({ connectionString: superuserUrl, max: 2 }),
-        }),
-      }),
+      app: createKysely(createPool(appUrl, TEST_POOL, failOnPoolError)),
+      owner: createKysely(createPool(ownerUrl, TEST_POOL, failOnPoolError)),
+      superuser: createKysely(createPool(superuserUrl, { ...TEST_POOL, max: 2 }, failOnPoolError)),
     } satisfies TestDatabase);
   });
   afterAll(async () => {
@@ -68,14 +93,7 @@ export function useTestDatabase(): TestDatabase {
       handle.owner?.destroy(),
       handle.superuser?.destroy(),
     ]);
-    if (!handle.name) return;
-    const admin = new pg.Client({ connectionString: inject("testCluster").superuserUrl });
-    await admin.connect();
-    try {
-      await admin.query(`drop database if exists ${pg.escapeIdentifier(handle.name)} with (force)`);
-    } finally {
-      await admin.end();
-    }
+    if (handle.name) await dropDatabase(handle.name);
   });
   return handle;
 }

@@ -1,0 +1,41 @@
+import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { useLoaderData } from "@remix-run/react";
+import { uuidParam } from "~/forms.server";
+import { dashboardLoader, requireOverseer } from "~/oversight-routes.server";
+import { BackLink } from "~/ui/back-link";
+import { DashboardPage } from "~/ui/dashboard";
+
+export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
+  { title: page ? `${page.title} dashboard – Crosswalk` : "Agency dashboard – Crosswalk" },
+];
+
+export async function loader({ request, context, params }: LoaderFunctionArgs) {
+  const ctx = await requireOverseer(request, context);
+  const agencyId = uuidParam(params, "agencyId");
+  return dashboardLoader(
+    request,
+    ctx,
+    { kind: "agency", agencyId },
+    { agencyId, partnershipLead: ctx.actor.role === "partnership_lead" },
+  );
+}
+
+export default function AgencyDashboard() {
+  const page = useLoaderData<typeof loader>();
+  return (
+    <>
+      {page.partnershipLead ? (
+        <BackLink to="/oversight">Back to the partnership dashboard</BackLink>
+      ) : null}
+      <DashboardPage
+        scope={{ kind: "agency", agencyId: page.agencyId }}
+        caption="Agency dashboard"
+        heading={page.title}
+        dashboard={page.dashboard}
+        answers={page.answers}
+        errors={page.errors}
+        agencies={page.agencies}
+      />
+    </>
+  );
+}

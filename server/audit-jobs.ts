@@ -1,0 +1,284 @@
+import { existsSync } from "node:fs";
+import fs from "node:fs/promises";
+import path from "node:path";
+import { sql, type Kysely } from "kysely";
+import pg from "pg";
+import type { Logger } from "pino";
+import { OWNER_ROLE } from "../db/bootstrap";
+import { readSigningKey } from "../db/audit/checkpoint";
+import { sealVerifyAndSign } from "../db/audit/checkpoint-run";
+import { describeFailure } from "../db/audit/report";
+import { SEAL_BATCH, sealAll, sealThrough, type SealCall } from "../db/audit/seal";
+import type { Database } from "../db/types";
+import type { AuditJobSettings } from "./config";
+
+/**
+ * The access log's background work in the server (docs/decisions/009-audit-sealer-and-partitions.md):
+ *
+ * - the sealer, every AUDIT_SEAL_INTERVAL_MS: audit_seal() until a call seals less than a batch;
+ * - the partitions, at start and daily: audit_ensure_partitions(AUDIT_PARTITION_MONTHS_AHEAD);
+ * - checkpoints, every AUDIT_CHECKPOINT_MINUTES when a signing key and a folder are given: seal,
+ *   verify, sign each chain's head (what `npm run audit:checkpoint` does).
+ *
+ * None of them can stop the server: a failure is logged and tried again, sooner at first and then
+ * less often. They stop cleanly on shutdown, finishing the run in progress.
+ */
+
+/** Time and timers, injectable so that tests drive the schedule themselves. */
+export interface Clock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const systemClock: Clock = {
+  now: () => Date.now(),
+  setTimeout: (callback, ms) => {
+    const timer = setTimeout(callback, ms);
+    // Background work never keeps the process alive on its own.
+    timer.unref();
+    return timer;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export interface RepeatingJob {
+  /** Stop scheduling runs, and wait for the one in progress (if any) to finish. */
+  stop(): Promise<void>;
+  /** Resolves when no run is in progress (for tests). */
+  whenIdle(): Promise<void>;
+}
+
+/** What a run can ask of its job: whether the server is stopping, to end a long run early. */
+export interface JobRun {
+  readonly stopping: boolean;
+}
+
+export interface RepeatingJobOptions {
+  name: string;
+  run: (job: JobRun) => Promise<void>;
+  /** Wait before the first run. */
+  firstDelayMs: number;
+  /** Wait after each run that succeeded, before the next. */
+  intervalMs: number;
+  /** Wait after a first failure (default intervalMs); doubles with each failure in a row... */
+  retryMs?: number;
+  /** ...up to this (default the longer of intervalMs and 30 s). */
+  maxRetryMs?: number;
+  logger: Logger;
+  clock?: Clock;
+}
+
+/** Run `run` again and again: each run starts `intervalMs` after the previous one ended. */
+export function startRepeatingJob(options: RepeatingJobOptions): RepeatingJob {
+  const clock = options.clock ?? systemClock;
+  const retryMs = options.retryMs ?? options.intervalMs;
+  const maxRetryMs = options.maxRetryMs ?? Math.max(options.intervalMs, 30_000);
+  const state = { stopping: false };
+  let timer: unknown = null;
+  let running: Promise<void> | null = null;
+  let failures = 0;
+
+  const schedule = (ms: number) => {
+    if (state.stopping) return;
+    timer = clock.setTimeout(tick, ms);
+  };
+  const tick = () => {
+    timer = null;
+    running = (async () => {
+      try {
+        await options.run(state);
+        failures = 0;
+      } catch (error) {
+        failures += 1;
+        options.logger.error(
+          { err: error, job: options.name, failuresInARow: failures },
+          `${options.name} failed; it will be tried again`,
+        );
+      }
+    })().finally(() => {
+      running = null;
+      schedule(
+        failures === 0 ? options.intervalMs : Math.min(retryMs * 2 ** (failures - 1), maxRetryMs),
+      );
+    });
+  };
+  schedule(options.firstDelayMs);
+
+  return {
+    async stop() {
+      state.stopping = true;
+      if (timer !== null) clock.clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+    async whenIdle() {
+      while (running) await running;
+    },
+  };
+}
+
+/** The sealer: every `intervalMs`, audit_seal() until a call seals less than a batch. */
+export function startSealer(options: {
+  seal: SealCall;
+  intervalMs: number;
+  batch?: number;
+  logger: Logger;
+  clock?: Clock;
+}): RepeatingJob {
+  const batch = options.batch ?? SEAL_BATCH;
+  return startRepeatingJob({
+    name: "access log sealer",
+    firstDelayMs: 0,
+    intervalMs: options.intervalMs,
+    logger: options.logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+    run: async (job) => {
+      let sealed = 0;
+      // A backlog is worked through a batch at a time, stopping between batches on shutdown.
+      for (;;) {
+        const count = await options.seal(batch);
+        sealed += count;
+        if (count < batch || job.stopping) break;
+      }
+      if (sealed > 0) options.logger.debug({ sealed }, "access log events sealed");
+    },
+  });
+}
+
+/** When the newest checkpoint note in `dir` was written, or null when there is none. */
+export async function newestCheckpointTime(dir: string): Promise<number | null> {
+  if (!existsSync(dir)) return null;
+  let newest: number | null = null;
+  for (const chain of await fs.readdir(dir, { withFileTypes: true })) {
+    if (!chain.isDirectory()) continue;
+    for (const note of await fs.readdir(path.join(dir, chain.name))) {
+      if (!note.endsWith(".note")) continue;
+      const { mtimeMs } = await fs.stat(path.join(dir, chain.name, note));
+      newest = newest === null ? mtimeMs : Math.max(newest, mtimeMs);
+    }
+  }
+  return newest;
+}
+
+/**
+ * How long until the next checkpoint is due: an interval after the newest note, so that a server
+ * restarted more often than the interval still signs on time; at once when there is none.
+ */
+export function checkpointDelayMs(newest: number | null, now: number, intervalMs: number): number {
+  if (newest === null) return 0;
+  return Math.min(intervalMs, Math.max(0, newest + intervalMs - now));
+}
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/** Start the sealer, the partition upkeep and (when configured) scheduled checkpoints. */
+export async function startAuditJobs(options: {
+  /** The application's pool: sealing and partitions run as crosswalk_app, through SECURITY DEFINER functions. */
+  db: Kysely<Database>;
+  /** Checkpoints read every chain and its head: they connect as the owner. */
+  ownerUrl: string | undefined;
+  settings: AuditJobSettings;
+  logger: Logger;
+  clock?: Clock;
+}): Promise<{ jobs: RepeatingJob[]; stop(): Promise<void> }> {
+  const { db, settings, logger } = options;
+  const clock = options.clock ?? systemClock;
+  const jobs: RepeatingJob[] = [
+    startSealer({
+      seal: sealThrough(db),
+      intervalMs: settings.sealIntervalMs,
+      logger,
+      clock,
+    }),
+    startRepeatingJob({
+      name: "access log partitions",
+      firstDelayMs: 0,
+      intervalMs: DAY_MS,
+      retryMs: 10 * 60_000,
+      maxRetryMs: 60 * 60_000,
+      logger,
+      clock,
+      run: async () => {
+        const result = await sql<{
+          created: number;
+        }>`select audit_ensure_partitions(${settings.partitionMonthsAhead}) as created`.execute(db);
+        const created = result.rows[0]?.created ?? 0;
+        if (created > 0) logger.info({ created }, "access log partitions created");
+      },
+    }),
+  ];
+
+  const checkpoints = settings.checkpoints;
+  if (checkpoints && !options.ownerUrl) {
+    logger.warn(
+      "scheduled access-log checkpoints need DATABASE_OWNER_URL (they read every chain's head): not scheduled; run `npm run audit:checkpoint` instead",
+    );
+  } else if (checkpoints && options.ownerUrl) {
+    const ownerUrl = options.ownerUrl;
+    const newest = await newestCheckpointTime(checkpoints.dir);
+    jobs.push(
+      startRepeatingJob({
+        name: "access log checkpoint",
+        firstDelayMs: checkpointDelayMs(newest, clock.now(), checkpoints.intervalMs),
+        intervalMs: checkpoints.intervalMs,
+        retryMs: Math.min(5 * 60_000, checkpoints.intervalMs),
+        maxRetryMs: checkpoints.intervalMs,
+        logger,
+        clock,
+        run: () => writeScheduledCheckpoint(ownerUrl, checkpoints, logger),
+      }),
+    );
+    logger.info(
+      { everyMinutes: checkpoints.intervalMs / 60_000, dir: checkpoints.dir },
+      "access log checkpoints scheduled",
+    );
+  }
+  return {
+    jobs,
+    stop: async () => {
+      await Promise.all(jobs.map((job) => job.stop()));
+      // Seal what the last requests wrote, rather than leave it for the next start.
+      await sealAll(sealThrough(db)).catch((error: unknown) => {
+        logger.warn({ err: error }, "access log events left unsealed at shutdown");
+      });
+    },
+  };
+}
+
+/** One scheduled checkpoint: seal, verify, sign, over a connection of its own as the owner. */
+async function writeScheduledCheckpoint(
+  ownerUrl: string,
+  settings: NonNullable<AuditJobSettings["checkpoints"]>,
+  logger: Logger,
+): Promise<void> {
+  const key = await readSigningKey(settings.signingKeyFile, settings.keyName);
+  const client = new pg.Client({
+    connectionString: ownerUrl,
+    application_name: "crosswalk-audit-checkpoint",
+  });
+  await client.connect();
+  try {
+    await client.query(`set role ${pg.escapeIdentifier(OWNER_ROLE)}`);
+    const run = await sealVerifyAndSign(client, { key, dir: settings.dir });
+    if (!run.report.ok && run.report.failure) {
+      // A finding, not a fault: it will not go away by trying again sooner.
+      logger.error(
+        { problem: describeFailure(run.report.failure) },
+        "the access log does not verify: no checkpoint signed",
+      );
+      return;
+    }
+    logger.info(
+      {
+        events: run.report.events,
+        chains: run.report.chains.length,
+        signed: run.notes.filter((note) => note.written).length,
+        seconds: Math.round(run.report.elapsedMs) / 1000,
+      },
+      "access log verified and checkpoints signed",
+    );
+  } finally {
+    await client.end();
+  }
+}
