@@ -11,7 +11,7 @@ import {
   type AccessLogQuery,
 } from "~/services/access-log-vocabulary";
 import { searchAccessLog, searchChoices } from "~/services/access-log.server";
-import { AccessLogTable, searchHref } from "~/ui/access-log-table";
+import { AccessLogPeriodInputs, AccessLogTable, searchHref } from "~/ui/access-log-table";
 import { formatDate } from "~/ui/dates";
 import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui/form";
 import { Select } from "~/ui/select";
@@ -182,26 +182,7 @@ export default function AccessLog() {
                 />
               </div>
             </div>
-            <div className="govuk-grid-row">
-              <div className="govuk-grid-column-one-half">
-                <TextInput
-                  id="from"
-                  type="date"
-                  label="From (UK date)"
-                  defaultValue={fields.from ?? ""}
-                  error={errorFor(errors, "from")}
-                />
-              </div>
-              <div className="govuk-grid-column-one-half">
-                <TextInput
-                  id="to"
-                  type="date"
-                  label="To (UK date, inclusive)"
-                  defaultValue={fields.to ?? ""}
-                  error={errorFor(errors, "to")}
-                />
-              </div>
-            </div>
+            <AccessLogPeriodInputs fields={fields} errors={errors} />
             <div className="govuk-button-group">
               <Button>Search</Button>
               <Link className="govuk-link" to="/audit">

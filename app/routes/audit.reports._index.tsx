@@ -11,7 +11,7 @@ import {
 } from "~/services/access-log-vocabulary";
 import { accessReports, REPORT_PAGE_EVENTS } from "~/services/access-reports.server";
 import { EMERGENCY_REASONS } from "~/services/emergency-access-vocabulary";
-import { AccessLogTable, searchHref } from "~/ui/access-log-table";
+import { AccessLogPeriodInputs, AccessLogTable, searchHref } from "~/ui/access-log-table";
 import { formatDate, formatDateTime } from "~/ui/dates";
 import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui/form";
 import { Table } from "~/ui/table";
@@ -98,28 +98,11 @@ export default function AccessReports() {
         </summary>
         <div className="govuk-details__text">
           <Form method="get" action="/audit/reports" key={search}>
-            <div className="govuk-grid-row">
-              <div className="govuk-grid-column-one-half">
-                <TextInput
-                  id="from"
-                  type="date"
-                  label="From (UK date)"
-                  hint="The last 30 days if left empty"
-                  defaultValue={fields.from ?? ""}
-                  error={errorFor(errors, "from")}
-                />
-              </div>
-              <div className="govuk-grid-column-one-half">
-                <TextInput
-                  id="to"
-                  type="date"
-                  label="To (UK date, inclusive)"
-                  hint="Today if left empty"
-                  defaultValue={fields.to ?? ""}
-                  error={errorFor(errors, "to")}
-                />
-              </div>
-            </div>
+            <AccessLogPeriodInputs
+              fields={fields}
+              errors={errors}
+              hints={{ from: "The last 30 days if left empty", to: "Today if left empty" }}
+            />
             <TextInput
               id="threshold"
               inputMode="numeric"

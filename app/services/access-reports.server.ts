@@ -217,7 +217,10 @@ const viewerSurname = sql`lower(substring(u.display_name from '([^[:space:]]+)$'
 const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => ReportCondition> = {
   // An agency is involved with a young person when it referred them or received a referral for
   // them, or recorded them; partnership leads may open any case, so only the roles whose access
-  // rests on involvement are looked at.
+  // rests on involvement are looked at. Involvement is judged as it was when the event happened,
+  // from the referral's steps: the referrer's agency from the referral's creation, a receiving
+  // agency from a routing to it until it declines (the rules drop a declining agency), so a view
+  // made before an agency was brought in, or after it declined, is reported.
   uninvolved: () => ({
     joins: noJoins,
     where: sql`${viewed}
@@ -227,11 +230,26 @@ const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => Repor
         select 1 from referrals r
         join referral_agencies ra on ra.partnership_id = r.partnership_id and ra.referral_id = r.id
         where r.partnership_id = e.partnership_id and ra.agency_id = e.actor_agency_id
-          and (r.id = e.record_id or r.young_person_id = e.young_person_id))
+          and (r.id = e.record_id or r.young_person_id = e.young_person_id)
+          and case ra.involvement
+            when 'referrer' then r.created_at <= e.occurred_at
+            else exists (
+              select 1 from referral_transitions routed
+              where routed.partnership_id = r.partnership_id and routed.referral_id = r.id
+                and routed.transition = 'route' and routed.occurred_at <= e.occurred_at
+                and routed.details -> 'agencyIds' ? ra.agency_id::text
+                and not exists (
+                  select 1 from referral_transitions declined
+                  where declined.partnership_id = r.partnership_id and declined.referral_id = r.id
+                    and declined.transition = 'decline'
+                    and declined.details ->> 'agencyId' = ra.agency_id::text
+                    and declined.occurred_at > routed.occurred_at
+                    and declined.occurred_at <= e.occurred_at))
+          end)
       and not exists (
         select 1 from young_people yp
         where yp.partnership_id = e.partnership_id and yp.id = e.young_person_id
-          and yp.created_by_agency_id = e.actor_agency_id)`,
+          and yp.created_by_agency_id = e.actor_agency_id and yp.created_at <= e.occurred_at)`,
     note: noNote,
   }),
   out_of_hours: (query) => ({

@@ -2,6 +2,7 @@ import { Link } from "@remix-run/react";
 import { RECORD_TYPE_LABELS } from "~/services/access-log-vocabulary";
 import type { LoggedEvent } from "~/services/access-log.server";
 import { formatDateTime } from "./dates";
+import { errorFor, TextInput, type FieldError } from "./form";
 import { Tag } from "./tag";
 
 /** One event as the pages receive it (dates arrive as strings after serialisation). */
@@ -142,5 +143,41 @@ export function AccessLogTable({
         ))}
       </tbody>
     </table>
+  );
+}
+
+/** The From and To (inclusive) UK dates that bound an access log search or report. */
+export function AccessLogPeriodInputs({
+  fields,
+  errors,
+  hints = {},
+}: {
+  fields: { from?: string; to?: string };
+  errors: FieldError[];
+  hints?: { from?: string; to?: string };
+}) {
+  return (
+    <div className="govuk-grid-row">
+      <div className="govuk-grid-column-one-half">
+        <TextInput
+          id="from"
+          type="date"
+          label="From (UK date)"
+          hint={hints.from}
+          defaultValue={fields.from ?? ""}
+          error={errorFor(errors, "from")}
+        />
+      </div>
+      <div className="govuk-grid-column-one-half">
+        <TextInput
+          id="to"
+          type="date"
+          label="To (UK date, inclusive)"
+          hint={hints.to}
+          defaultValue={fields.to ?? ""}
+          error={errorFor(errors, "to")}
+        />
+      </div>
+    </div>
   );
 }

@@ -19,11 +19,13 @@ import {
 } from "../../app/services/access-log.server";
 import { accessReports } from "../../app/services/access-reports.server";
 import { addNote } from "../../app/services/case-work.server";
+import { declineReferral } from "../../app/services/referral-steps.server";
 import { openEmergencyAccess } from "../../app/services/emergency-access.server";
 import { referralReference } from "../../app/services/referral-access.server";
 import { getReferral } from "../../app/services/referrals.server";
 import { getYoungPersonRecord } from "../../app/services/young-person-record.server";
 import type { User } from "../../db/types";
+import { asAttacker } from "../support/audit";
 import { useTestDatabase } from "../support/database";
 import {
   contextFor,
@@ -342,6 +344,44 @@ describe("the inappropriate-access reports", () => {
     expect(after.reports.uninvolved.events.map((event) => event.id)).toEqual([id]);
   });
 
+  it("judge involvement as it was at the time: a view before the referral was routed to the agency is reported", async () => {
+    const routed = await db.superuser
+      .selectFrom("referral_transitions")
+      .select("occurred_at")
+      .where("referral_id", "=", other.id)
+      .where("transition", "=", "route")
+      .executeTakeFirstOrThrow();
+    const before = await accessReports(as(auditor), reportQuery());
+    const id = randomUUID();
+    // Backdated past the trigger that stamps the time, as only someone with full control could.
+    await asAttacker(db, async (trx) => {
+      await trx
+        .insertInto("audit_events")
+        .values({
+          id,
+          partnership_id: world.partnership.id,
+          occurred_at: new Date(new Date(routed.occurred_at).getTime() - 60_000),
+          actor_user_id: world.people.advocacyPractitioner.id,
+          actor_agency_id: world.agencies.advocacy.id,
+          actor_role: "practitioner",
+          action: "referral.view",
+          outcome: "allowed",
+          record_type: "referral",
+          record_id: other.id,
+          young_person_id: other.youngPersonId,
+          request_id: "view-before-routing",
+          client_address: "192.0.2.98",
+          details: null,
+        })
+        .execute();
+    });
+    const after = await accessReports(as(auditor), reportQuery());
+    // The advocate's own view of the same referral after it was routed is not reported.
+    expect(after.reports.uninvolved.events.map((event) => event.id).sort()).toEqual(
+      [id, ...before.reports.uninvolved.events.map((event) => event.id)].sort(),
+    );
+  });
+
   it("report one person opening more young people in a day than the threshold", async () => {
     const atThreshold = await accessReports(as(auditor), reportQuery({ threshold: "2" }));
     expect(atThreshold.volume).toEqual([]);
@@ -464,5 +504,45 @@ describe("the inappropriate-access reports", () => {
     expect(lines).toHaveLength(4);
     expect(lines[1]).toContain("Emergency access by");
     expect(statusOf(await call(reportExport, "/audit/reports/export?report=nonsense"))).toBe(400);
+  });
+
+  it("judge involvement as it was at the time: a view after the agency declined the referral is reported", async () => {
+    const declined = await referralAt(db, world, "allocated", {
+      youngPerson: { givenName: "Ruby", familyName: "Stone", postcodeDistrict: "NG3" },
+    });
+    const { version } = await db.superuser
+      .selectFrom("referrals")
+      .select("version")
+      .where("id", "=", declined.id)
+      .executeTakeFirstOrThrow();
+    await declineReferral(as(world.people.advocacyLead), declined.id, {
+      version,
+      reason: "Another service already supports her.",
+    });
+    const before = await accessReports(as(auditor), reportQuery());
+    const id = randomUUID();
+    // Something the access rules should make impossible, written past them.
+    await db.superuser
+      .insertInto("audit_events")
+      .values({
+        id,
+        partnership_id: world.partnership.id,
+        actor_user_id: world.people.advocacyLead.id,
+        actor_agency_id: world.agencies.advocacy.id,
+        actor_role: "agency_lead",
+        action: "referral.view",
+        outcome: "allowed",
+        record_type: "referral",
+        record_id: declined.id,
+        young_person_id: declined.youngPersonId,
+        request_id: "view-after-declining",
+        client_address: "192.0.2.97",
+        details: null,
+      })
+      .execute();
+    const after = await accessReports(as(auditor), reportQuery());
+    expect(after.reports.uninvolved.events.map((event) => event.id).sort()).toEqual(
+      [id, ...before.reports.uninvolved.events.map((event) => event.id)].sort(),
+    );
   });
 });
