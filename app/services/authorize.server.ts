@@ -122,13 +122,35 @@ export async function assertRoleMayEver(
   const [first] = actions;
   if (!first) return;
   const decision = decide(ctx.actor, first, { partnershipId: ctx.actor.partnershipId });
-  const refusal = new AccessRefused(decision.reason, options.refusal, {
-    ...options.audit,
-    action: first,
-    outcome: "refused",
-    reason: decision.reason,
-    details: { ...options.audit?.details, rule: decision.rule },
-  });
   // inActorTransaction records the refusal after the (empty) work rolls back.
-  await inActorTransaction(ctx, () => Promise.reject(refusal));
+  await inActorTransaction(ctx, async (trx) => {
+    const youngPersonId =
+      options.audit?.youngPersonId ?? (await youngPersonOfRecord(trx, options.audit));
+    throw new AccessRefused(decision.reason, options.refusal, {
+      ...options.audit,
+      youngPersonId,
+      action: first,
+      outcome: "refused",
+      reason: decision.reason,
+      details: { ...options.audit?.details, rule: decision.rule },
+    });
+  });
+}
+
+/**
+ * The young person a refused referral is about, so that an attempt refused before the referral was
+ * read still shows in that young person's access history. Undefined for a draft not yet about
+ * anyone, a missing referral, or any other kind of record.
+ */
+async function youngPersonOfRecord(
+  trx: Transaction<Database>,
+  audit: AuthorizeOptions["audit"],
+): Promise<string | undefined> {
+  if (audit?.recordType !== "referral" || !audit.recordId) return undefined;
+  const referral = await trx
+    .selectFrom("referrals")
+    .select("young_person_id")
+    .where("id", "=", audit.recordId)
+    .executeTakeFirst();
+  return referral?.young_person_id ?? undefined;
 }

@@ -2243,7 +2243,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("referral.view", r.id)],
+        events: [refusedAtReferralDoor("referral.view", r)],
       };
       yield {
         name: "a referral that does not exist",
@@ -2303,7 +2303,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("referral.edit_draft", draft.id)],
+        events: [refusedAtReferralDoor("referral.edit_draft", draft)],
       };
       yield {
         name: "searches",
@@ -2500,7 +2500,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("referral.edit_draft", draft.id)],
+        events: [refusedAtReferralDoor("referral.edit_draft", draft)],
       };
     },
   },
@@ -2590,7 +2590,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         params,
         form: { intent: "submit", version: "1" },
         status: 404,
-        events: [refusedAtReferralDoor("referral.submit", ready.id)],
+        events: [refusedAtReferralDoor("referral.submit", ready)],
       };
     },
   },
@@ -2642,7 +2642,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params: step(submitted, "screen"),
         status: 404,
-        events: [refusedAtReferralDoor(Object.values(STEP_PAGES)[0]?.action ?? "", submitted.id)],
+        events: [refusedAtReferralDoor(Object.values(STEP_PAGES)[0]?.action ?? "", submitted)],
       };
       yield {
         name: "a step that does not exist",
@@ -2911,7 +2911,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("note.add", r.id)],
+        events: [refusedAtReferralDoor("note.add", r)],
       };
     },
   },
@@ -3014,7 +3014,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("note.correct", r.id)],
+        events: [refusedAtReferralDoor("note.correct", r)],
       };
     },
   },
@@ -3093,7 +3093,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         params,
         form,
         status: 404,
-        events: [refusedAtReferralDoor("case_action.add", r.id)],
+        events: [refusedAtReferralDoor("case_action.add", r)],
       };
     },
   },
@@ -3178,7 +3178,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("case_action.update", r.id)],
+        events: [refusedAtReferralDoor("case_action.update", r)],
       };
     },
   },
@@ -3210,7 +3210,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("referral.view", r.id)],
+        events: [refusedAtReferralDoor("referral.view", r)],
       };
     },
   },
@@ -3301,7 +3301,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         params,
         form,
         status: 404,
-        events: [refusedAtReferralDoor("sharing.record_decision", r.id)],
+        events: [refusedAtReferralDoor("sharing.record_decision", r)],
       };
     },
   },
@@ -3401,7 +3401,7 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "GET",
         params,
         status: 404,
-        events: [refusedAtReferralDoor("consent.withdraw", r.id)],
+        events: [refusedAtReferralDoor("consent.withdraw", r)],
       };
       const other = await onConsent();
       const police = await w.person("practitioner", "police");

@@ -284,15 +284,18 @@ export function refusedOnReferral(
 
 /**
  * A refusal at the door of a page about one referral, for a role that may never take its actions:
- * recorded against the referral asked for, before the referral is looked up (so with no young
- * person).
+ * recorded against the referral asked for and the young person it is about (none for a draft not
+ * yet about anyone, or a referral that does not exist).
  */
-export function refusedAtReferralDoor(action: string, referralId: string): ExpectedEvent {
+export function refusedAtReferralDoor(
+  action: string,
+  referral: { id: string; youngPersonId: string | null },
+): ExpectedEvent {
   return {
     action,
     outcome: "refused",
-    record: { type: "referral", id: referralId },
-    youngPersonId: null,
+    record: { type: "referral", id: referral.id },
+    youngPersonId: referral.youngPersonId,
   };
 }
 
