@@ -90,6 +90,10 @@ function baseReferrals(input: QueryInput): RawBuilder<unknown> {
     ...agencies.map((agencyId) => sql`${agencyId}::uuid = any(s.involved_agency_ids)`),
   ];
   const { inPeriod } = periodBounds(filters);
+  // The period's referrals are kept (read once) only for an agency's dashboard, where several
+  // tables join them to the agency's involvements. The partnership's reads them three times,
+  // each reading only its columns: cheaper than keeping about 80,000 wide rows for a year.
+  const keepPeriod = scope.kind === "agency" ? sql`materialized` : sql`not materialized`;
   // The two kept sets hold only the columns their tables read.
   return sql`base as not materialized (
     select s.referral_id as id, s.state, s.rag, s.themes, s.submitted_at, s.submitted_week,
@@ -104,7 +108,7 @@ function baseReferrals(input: QueryInput): RawBuilder<unknown> {
     select b.id, b.state, b.rag, b.submitted_at, b.screening_due_at, b.involved_agency_ids
     from base b where b.state in ${OPEN}
   ),
-  period_ref as materialized (
+  period_ref as ${keepPeriod} (
     select b.id, b.submitted_at, b.submitted_week, b.referrer_agency_id, b.themes,
       b.screening_due_at, b.screened_at, b.first_accepted_at, b.first_contact_at,
       b.acceptance_within_target, b.acceptance_past_target, b.screening_band, b.acceptance_band,
@@ -114,43 +118,100 @@ function baseReferrals(input: QueryInput): RawBuilder<unknown> {
 }
 
 /**
- * The partnership's time to response and targets met, as separate parts (each a membership of its
- * own cells) so each part can be counted on its own: grouping each part's rows is much cheaper than
- * grouping the whole union of about 200,000 rows. Null for the agency's, and for other tables.
+ * One way a table puts each referral of the period in at most one of its cells: the cell's row and
+ * series, as expressions over the referral's summary row (`b` in `period_ref`). A null in either
+ * leaves the referral out of this part.
  */
-function membershipParts(table: OversightTableId, input: QueryInput): RawBuilder<unknown>[] | null {
+interface PeriodPart {
+  row: RawBuilder<unknown>;
+  series: RawBuilder<unknown>;
+}
+
+/**
+ * The partnership's time to response and targets met, as parts of the period's referrals. All the
+ * parts are counted in one pass (`rolledUpCounts`); a drill-down lists a part's referrals with the
+ * same expressions. Null for an agency's dashboard (its parts join the agency's involvements) and
+ * for other tables.
+ */
+function periodParts(table: OversightTableId, input: QueryInput): PeriodPart[] | null {
   if (input.scope.kind !== "partnership") return null;
   if (table === "time-to-response") {
     // The bands of the times taken are stored in the summary (a band is set exactly when its time is).
     return [
-      sql`select b.screening_band as row_key, 'screening' as series_key, b.id
-        from period_ref b where b.screening_band is not null`,
-      sql`select b.acceptance_band as row_key, 'acceptance' as series_key, b.id
-        from period_ref b where b.acceptance_band is not null`,
-      sql`select b.first_contact_band as row_key, 'first-contact' as series_key, b.id
-        from period_ref b where b.first_contact_band is not null`,
+      { row: sql`b.screening_band`, series: sql`'screening'` },
+      { row: sql`b.acceptance_band`, series: sql`'acceptance'` },
+      { row: sql`b.first_contact_band`, series: sql`'first-contact'` },
     ];
   }
   if (table === "targets-met") {
     // Acceptance: a referral answered within its target by one agency and past it by another is
     // in both.
     return [
-      sql`select 'screening' as row_key, case when b.screened_at <= b.screening_due_at
-          then 'within-target' else 'past-target' end as series_key, b.id
-        from period_ref b where b.screened_at is not null`,
-      sql`select 'acceptance' as row_key, 'within-target' as series_key, b.id
-        from period_ref b where b.acceptance_within_target`,
-      sql`select 'acceptance' as row_key, 'past-target' as series_key, b.id
-        from period_ref b where b.acceptance_past_target`,
+      {
+        row: sql`case when b.screened_at is not null then 'screening' end`,
+        series: sql`case when b.screened_at <= b.screening_due_at
+          then 'within-target' else 'past-target' end`,
+      },
+      {
+        row: sql`case when b.acceptance_within_target then 'acceptance' end`,
+        series: sql`'within-target'`,
+      },
+      {
+        row: sql`case when b.acceptance_past_target then 'acceptance' end`,
+        series: sql`'past-target'`,
+      },
     ];
   }
   return null;
 }
 
+/**
+ * The cells of every period part of these tables, counted in one statement's single pass over the
+ * period's referrals: grouped by all the parts' cells at once (a few dozen combinations), then
+ * each combination's count added to the cell it names in each part. Counting each part on its own
+ * read the period's referrals once per part. Null when none of the tables has parts.
+ */
+function rolledUpCounts(
+  tables: readonly OversightTableId[],
+  input: QueryInput,
+): RawBuilder<unknown> | null {
+  const parts = tables.flatMap((table) =>
+    (periodParts(table, input) ?? []).map((part) => ({ table, ...part })),
+  );
+  if (parts.length === 0) return null;
+  const column = (kind: "r" | "s", index: number) => sql.ref(`g.${kind}${index}`);
+  return sql`select t.table_id, t.row_key, t.series_key, sum(g.count)::int as count
+    from (
+      select ${sql.join(
+        parts.map(
+          (part, index) =>
+            sql`(${part.row})::text as ${sql.ref(`r${index}`)}, (${part.series})::text as ${sql.ref(`s${index}`)}`,
+        ),
+      )}, count(*) as count
+      from period_ref b
+      group by ${sql.join(parts.flatMap((_, index) => [sql.lit(2 * index + 1), sql.lit(2 * index + 2)]))}
+    ) as g
+    cross join lateral (values ${sql.join(
+      parts.map(
+        (part, index) => sql`(${part.table}::text, ${column("r", index)}, ${column("s", index)})`,
+      ),
+    )}) as t (table_id, row_key, series_key)
+    where t.row_key is not null and t.series_key is not null
+    group by t.table_id, t.row_key, t.series_key`;
+}
+
 /** The SQL that puts each referral in its cells of one table: rows of (row_key, series_key, id). */
 function membership(table: OversightTableId, input: QueryInput): RawBuilder<unknown> {
-  const parts = membershipParts(table, input);
-  if (parts) return sql.join(parts, sql` union all `);
+  const parts = periodParts(table, input);
+  if (parts) {
+    return sql.join(
+      parts.map(
+        (part) => sql`select ${part.row} as row_key, ${part.series} as series_key, b.id
+          from period_ref b where ${part.row} is not null and ${part.series} is not null`,
+      ),
+      sql` union all `,
+    );
+  }
   const now = sql`${input.now.toISOString()}::timestamptz`;
   const today = sql`${input.today}::date`;
   const { inPeriod } = periodBounds(input.filters);
@@ -287,35 +348,31 @@ async function countCells(
   tables: readonly OversightTableId[],
   input: QueryInput,
 ): Promise<Map<OversightTableId, Map<string, number>>> {
-  const parts = tables.map((table) => {
-    const separately = membershipParts(table, input);
-    if (separately) {
-      // Each part counted on its own: no part names a cell another names.
-      return sql.join(
-        separately.map(
-          (part) => sql`select ${table}::text as table_id, m.row_key, m.series_key,
-            count(*)::int as count
-          from (${part}) as m group by m.row_key, m.series_key`,
-        ),
-        sql` union all `,
-      );
-    }
-    return table === "referrals-by-theme"
-      ? // The same count as its membership (a referral once per theme it has, in its week), with
-        // the period's referrals grouped by week and set of themes first, so only those few
-        // groups' themes are unnested rather than every referral's.
-        sql`select ${table}::text as table_id, g.submitted_week as row_key, t.theme as series_key,
+  const rolledUp = rolledUpCounts(tables, input);
+  const parts = tables
+    .filter((table) => !periodParts(table, input))
+    .map((table) =>
+      table === "referrals-by-theme"
+        ? // The same count as its membership (a referral once per theme it has, in its week), with
+          // the period's referrals grouped by week and set of themes first, so only those few
+          // groups' themes are unnested rather than every referral's.
+          sql`select ${table}::text as table_id, g.submitted_week as row_key, t.theme as series_key,
           sum(g.referrals)::int as count
         from (select b.submitted_week, b.themes, count(*) as referrals from period_ref b
           group by b.submitted_week, b.themes) as g
           cross join lateral unnest(g.themes) as t (theme)
         group by g.submitted_week, t.theme`
-      : sql`select ${table}::text as table_id, m.row_key, m.series_key,
+        : sql`select ${table}::text as table_id, m.row_key, m.series_key,
         ${REPEATS.has(table) ? sql`count(distinct m.id)` : sql`count(*)`}::int as count
-      from (${membership(table, input)}) as m group by m.row_key, m.series_key`;
-  });
-  // The counts sort and hash tens of thousands of rows on a large partnership: in memory, not on disk.
+      from (${membership(table, input)}) as m group by m.row_key, m.series_key`,
+    );
+  if (rolledUp) parts.push(rolledUp);
+  // The counts sort and hash tens of thousands of rows on a large partnership: in memory, not on
+  // disk. Each of the statement's parts is small: starting parallel workers for one costs more
+  // than it saves (a part measured 55 ms with two workers, 20 ms without), and the workers would
+  // take cores from other people's requests.
   await sql`set local work_mem = '64MB'`.execute(trx);
+  await sql`set local max_parallel_workers_per_gather = 0`.execute(trx);
   const { rows } = await sql<{
     table_id: OversightTableId;
     row_key: string;
