@@ -547,7 +547,8 @@ export async function searchEventsById(
     trx
       .selectFrom("audit_events as e")
       .where("e.partnership_id", "=", ctx.actor.partnershipId)
-      .where("e.id", "in", ids),
+      // One array parameter, not one per id: a report's export names up to 50,000 events.
+      .where(sql<boolean>`e.id = any(${[...ids]}::uuid[])`),
   )
     .orderBy("e.occurred_at", "desc")
     .orderBy("e.id", "desc")

@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Database } from "../../db/types";
 import {
   agencySharing,
@@ -35,7 +35,8 @@ export async function loadDecisions(
       "d.consent_expires_on",
       "w.withdrawn_at",
     ])
-    .where("d.referral_id", "in", [...referralIds])
+    // One array parameter, not one per id: an identifiable export may name tens of thousands.
+    .where(sql<boolean>`d.referral_id = any(${[...referralIds]}::uuid[])`)
     .orderBy("d.decided_at")
     .execute();
   for (const row of rows) {

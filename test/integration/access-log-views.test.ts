@@ -16,8 +16,11 @@ import {
   exportAccessLog,
   lookUpYoungPeople,
   searchAccessLog,
+  searchEventsById,
 } from "../../app/services/access-log.server";
 import { accessReports } from "../../app/services/access-reports.server";
+import { inActorTransaction } from "../../app/services/context.server";
+import { loadDecisions } from "../../app/services/sharing-state.server";
 import { addNote } from "../../app/services/case-work.server";
 import { declineReferral } from "../../app/services/referral-steps.server";
 import { openEmergencyAccess } from "../../app/services/emergency-access.server";
@@ -544,5 +547,31 @@ describe("the inappropriate-access reports", () => {
     expect(after.reports.uninvolved.events.map((event) => event.id).sort()).toEqual(
       [id, ...before.reports.uninvolved.events.map((event) => event.id)].sort(),
     );
+  });
+});
+
+describe("looking records up by id", () => {
+  // PostgreSQL takes at most 65,535 parameters in one statement: a list of ids must travel as one.
+  const manyIds = (count: number) => Array.from({ length: count }, () => randomUUID());
+
+  it("finds events among 70,000 ids at once, for a report's export", async () => {
+    const [event] = await eventsAbout(referral.youngPersonId);
+    if (!event) throw new Error("the young person has no events");
+    const found = await inActorTransaction(as(auditor), (trx) =>
+      searchEventsById(trx, as(auditor), [...manyIds(70_000), event.id]),
+    );
+    expect(found.map((row) => row.id)).toEqual([event.id]);
+  });
+
+  it("finds decisions to share among 70,000 referral ids at once, for an identifiable export", async () => {
+    const one = await inActorTransaction(as(world.people.lead), (trx) =>
+      loadDecisions(trx, [referral.id]),
+    );
+    expect(one.get(referral.id)?.length).toBeGreaterThan(0);
+    const many = await inActorTransaction(as(world.people.lead), (trx) =>
+      loadDecisions(trx, [...manyIds(70_000), referral.id]),
+    );
+    expect([...many.keys()]).toEqual([referral.id]);
+    expect(many.get(referral.id)).toEqual(one.get(referral.id));
   });
 });
