@@ -36,22 +36,31 @@ export const failOnPoolError = (message: string, error: Error & { code?: string 
 };
 
 /**
- * Drop a test database once the connections its pools were closing have gone. pg-pool's end()
- * does not wait for them, and a forced drop terminates any still open; a terminated idle client
- * then reports an error after its test file has finished.
+ * Wait until no connection is open to a database (up to 5 s). pg-pool's end() resolves before the
+ * connections it is closing have gone: a database is not dropped, or copied as a template, under
+ * them.
+ */
+export async function waitUntilUnused(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const open = await admin.query<{ count: string }>(
+      "select count(*) as count from pg_stat_activity where datname = $1",
+      [name],
+    );
+    if (Number(open.rows[0]?.count) === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/**
+ * Drop a test database once the connections its pools were closing have gone; a forced drop
+ * terminates any still open, and a terminated idle client would report an error after its test
+ * file has finished.
  */
 export async function dropDatabase(name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: inject("testCluster").superuserUrl });
   await admin.connect();
   try {
-    for (let attempt = 0; attempt < 50; attempt += 1) {
-      const open = await admin.query<{ count: string }>(
-        "select count(*) as count from pg_stat_activity where datname = $1",
-        [name],
-      );
-      if (Number(open.rows[0]?.count) === 0) break;
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await waitUntilUnused(admin, name);
     await admin.query(`drop database if exists ${pg.escapeIdentifier(name)} with (force)`);
   } finally {
     await admin.end();
