@@ -65,6 +65,48 @@ async function eventsAbout(youngPersonId: string) {
     .execute();
 }
 
+/**
+ * A view of a referral the access rules should make impossible, written straight into the log past
+ * them (as a superuser, with the stamping trigger off, so that its time can be set too).
+ */
+async function plantView(view: {
+  by: User;
+  role: "practitioner" | "agency_lead";
+  referral: { id: string; youngPersonId: string };
+  requestId: string;
+  at?: Date;
+}): Promise<string> {
+  const id = randomUUID();
+  await asAttacker(db, async (trx) => {
+    await trx
+      .insertInto("audit_events")
+      .values({
+        id,
+        partnership_id: world.partnership.id,
+        ...(view.at ? { occurred_at: view.at } : {}),
+        actor_user_id: view.by.id,
+        actor_agency_id: view.by.agency_id,
+        actor_role: view.role,
+        action: "referral.view",
+        outcome: "allowed",
+        record_type: "referral",
+        record_id: view.referral.id,
+        young_person_id: view.referral.youngPersonId,
+        request_id: view.requestId,
+        client_address: "192.0.2.99",
+        details: null,
+      })
+      .execute();
+  });
+  return id;
+}
+
+/** The events the involvement report lists, in id order. */
+async function uninvolvedViews(): Promise<string[]> {
+  const reports = await accessReports(as(auditor), reportQuery());
+  return reports.reports.uninvolved.events.map((event) => event.id).sort();
+}
+
 async function call(
   route: { loader: (args: LoaderFunctionArgs) => unknown },
   path: string,
@@ -321,30 +363,14 @@ describe("the inappropriate-access reports", () => {
   });
 
   it("report a view by an agency that is not involved and had no emergency access", async () => {
-    const before = await accessReports(as(auditor), reportQuery());
-    expect(before.reports.uninvolved.count).toBe(0);
-    // Something the access rules should make impossible, written past them as the owner would.
-    const id = randomUUID();
-    await db.superuser
-      .insertInto("audit_events")
-      .values({
-        id,
-        partnership_id: world.partnership.id,
-        actor_user_id: world.people.healthPractitioner.id,
-        actor_agency_id: world.agencies.health.id,
-        actor_role: "practitioner",
-        action: "referral.view",
-        outcome: "allowed",
-        record_type: "referral",
-        record_id: other.id,
-        young_person_id: other.youngPersonId,
-        request_id: "uninvolved-view",
-        client_address: "192.0.2.99",
-        details: null,
-      })
-      .execute();
-    const after = await accessReports(as(auditor), reportQuery());
-    expect(after.reports.uninvolved.events.map((event) => event.id)).toEqual([id]);
+    expect(await uninvolvedViews()).toEqual([]);
+    const id = await plantView({
+      by: world.people.healthPractitioner,
+      role: "practitioner",
+      referral: other,
+      requestId: "uninvolved-view",
+    });
+    expect(await uninvolvedViews()).toEqual([id]);
   });
 
   it("judge involvement as it was at the time: a view before the referral was routed to the agency is reported", async () => {
@@ -354,35 +380,16 @@ describe("the inappropriate-access reports", () => {
       .where("referral_id", "=", other.id)
       .where("transition", "=", "route")
       .executeTakeFirstOrThrow();
-    const before = await accessReports(as(auditor), reportQuery());
-    const id = randomUUID();
-    // Backdated past the trigger that stamps the time, as only someone with full control could.
-    await asAttacker(db, async (trx) => {
-      await trx
-        .insertInto("audit_events")
-        .values({
-          id,
-          partnership_id: world.partnership.id,
-          occurred_at: new Date(new Date(routed.occurred_at).getTime() - 60_000),
-          actor_user_id: world.people.advocacyPractitioner.id,
-          actor_agency_id: world.agencies.advocacy.id,
-          actor_role: "practitioner",
-          action: "referral.view",
-          outcome: "allowed",
-          record_type: "referral",
-          record_id: other.id,
-          young_person_id: other.youngPersonId,
-          request_id: "view-before-routing",
-          client_address: "192.0.2.98",
-          details: null,
-        })
-        .execute();
+    const before = await uninvolvedViews();
+    const id = await plantView({
+      by: world.people.advocacyPractitioner,
+      role: "practitioner",
+      referral: other,
+      requestId: "view-before-routing",
+      at: new Date(new Date(routed.occurred_at).getTime() - 60_000),
     });
-    const after = await accessReports(as(auditor), reportQuery());
     // The advocate's own view of the same referral after it was routed is not reported.
-    expect(after.reports.uninvolved.events.map((event) => event.id).sort()).toEqual(
-      [id, ...before.reports.uninvolved.events.map((event) => event.id)].sort(),
-    );
+    expect(await uninvolvedViews()).toEqual([id, ...before].sort());
   });
 
   it("report one person opening more young people in a day than the threshold", async () => {
@@ -522,31 +529,14 @@ describe("the inappropriate-access reports", () => {
       version,
       reason: "Another service already supports her.",
     });
-    const before = await accessReports(as(auditor), reportQuery());
-    const id = randomUUID();
-    // Something the access rules should make impossible, written past them.
-    await db.superuser
-      .insertInto("audit_events")
-      .values({
-        id,
-        partnership_id: world.partnership.id,
-        actor_user_id: world.people.advocacyLead.id,
-        actor_agency_id: world.agencies.advocacy.id,
-        actor_role: "agency_lead",
-        action: "referral.view",
-        outcome: "allowed",
-        record_type: "referral",
-        record_id: declined.id,
-        young_person_id: declined.youngPersonId,
-        request_id: "view-after-declining",
-        client_address: "192.0.2.97",
-        details: null,
-      })
-      .execute();
-    const after = await accessReports(as(auditor), reportQuery());
-    expect(after.reports.uninvolved.events.map((event) => event.id).sort()).toEqual(
-      [id, ...before.reports.uninvolved.events.map((event) => event.id)].sort(),
-    );
+    const before = await uninvolvedViews();
+    const id = await plantView({
+      by: world.people.advocacyLead,
+      role: "agency_lead",
+      referral: declined,
+      requestId: "view-after-declining",
+    });
+    expect(await uninvolvedViews()).toEqual([id, ...before].sort());
   });
 });
 
