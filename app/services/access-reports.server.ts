@@ -213,6 +213,46 @@ const noJoins = sql``;
 const noNote = sql`null::text`;
 /** A person's surname: the last word of their name, as the partnership recorded it. */
 const viewerSurname = sql`lower(substring(u.display_name from '([^[:space:]]+)$'))`;
+/** Particles of surnames, not surnames in themselves: "da" in da Silva, "al" in al-Hassan. */
+const SURNAME_PARTICLES = [
+  "al",
+  "ap",
+  "bin",
+  "binti",
+  "da",
+  "das",
+  "de",
+  "del",
+  "della",
+  "den",
+  "der",
+  "des",
+  "di",
+  "do",
+  "dos",
+  "du",
+  "el",
+  "ibn",
+  "la",
+  "le",
+  "st",
+  "van",
+  "von",
+];
+/**
+ * The viewer and the young person share a surname: the same last word, or a part of it that is
+ * not a particle. The viewer's surname is the last word of their name, split at hyphens; the young
+ * person's family name is split at hyphens and spaces (Okafor-Reid and Reid, da Silva and Silva,
+ * Silva-Ng and Ng).
+ */
+const sharedSurname = sql`(
+  lower(yp.family_name) = ${viewerSurname}
+  or exists (
+    select 1
+    from unnest(regexp_split_to_array(${viewerSurname}, '-')) as viewer_part (part)
+    join unnest(regexp_split_to_array(lower(yp.family_name), '[-[:space:]]+')) as family_part (part)
+      on family_part.part = viewer_part.part
+    where viewer_part.part <> all (${SURNAME_PARTICLES}::text[])))`;
 
 const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => ReportCondition> = {
   // An agency is involved with a young person when it referred them or received a referral for
@@ -287,7 +327,7 @@ const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => Repor
   same_surname: () => ({
     joins: sql`join users u on u.partnership_id = e.partnership_id and u.id = e.actor_user_id
       join young_people yp on yp.partnership_id = e.partnership_id and yp.id = e.young_person_id`,
-    where: sql`${viewed} and lower(yp.family_name) = ${viewerSurname}`,
+    where: sql`${viewed} and ${sharedSurname}`,
     note: sql`case
       when u.home_postcode_district is null then 'Same surname; the viewer''s home postcode district is not recorded'
       when u.home_postcode_district = yp.postcode_district then 'Same surname and postcode district (' || yp.postcode_district || ')'

@@ -499,6 +499,63 @@ describe("the inappropriate-access reports", () => {
     );
   });
 
+  it("find a shared surname in hyphenated and multi-word surnames, and not in a near miss or a particle", async () => {
+    const viewer = async (name: string) =>
+      createUser(db.owner, world.agencies.advocacy, { role: "practitioner", name });
+    const about = async (givenName: string, familyName: string) =>
+      referralAt(db, world, "submitted", {
+        youngPerson: { givenName, familyName, postcodeDistrict: "NG5" },
+      });
+    const hyphenated = await about("Tayo", "Okafor-Reid");
+    const multiWord = await about("Luis", "da Silva");
+    const nearMiss = await about("Ella", "Reed");
+    const shared = [
+      await plantView({
+        by: await viewer("Sam Reid"),
+        role: "practitioner",
+        referral: hyphenated,
+        requestId: "surname-hyphenated",
+      }),
+      await plantView({
+        by: await viewer("Maria da Silva"),
+        role: "practitioner",
+        referral: multiWord,
+        requestId: "surname-multi-word",
+      }),
+      await plantView({
+        by: await viewer("Chris Reed-Okafor"),
+        role: "practitioner",
+        referral: hyphenated,
+        requestId: "surname-both-hyphenated",
+      }),
+      await plantView({
+        by: await viewer("Jo Silva-Ng"),
+        role: "practitioner",
+        referral: await about("Amir", "Ng"),
+        requestId: "surname-short",
+      }),
+    ];
+    const notShared = [
+      await plantView({
+        by: await viewer("Sam Reid"),
+        role: "practitioner",
+        referral: nearMiss,
+        requestId: "surname-near-miss",
+      }),
+      await plantView({
+        by: await viewer("Ana Da-Costa"),
+        role: "practitioner",
+        referral: multiWord,
+        requestId: "surname-particle-only",
+      }),
+    ];
+    const found = (await accessReports(as(auditor), reportQuery())).reports.same_surname.events.map(
+      (event) => event.id,
+    );
+    expect(found).toEqual(expect.arrayContaining(shared));
+    expect(found.filter((id) => notShared.includes(id))).toEqual([]);
+  });
+
   it("are a page with a CSV of each report's events, and bad settings get a message", async () => {
     const page = (await call(reportsPage, "/audit/reports")) as { result: { period: object } };
     expect(page.result.period).toBeDefined();
