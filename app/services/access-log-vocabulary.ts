@@ -139,7 +139,7 @@ export const ACCESS_REPORTS = {
   uninvolved: {
     title: "Views by an agency not involved, without emergency access",
     description:
-      "A referral or young person's record opened by someone whose agency made no referral for the young person, received none, and had no emergency access. The access rules should make this impossible: every row here needs explaining.",
+      "A referral or young person's record opened by someone whose agency, at that moment, had made no referral for the young person, had been sent none (or had declined it) and had no emergency access. The access rules should make this impossible: every row here needs explaining.",
   },
   emergency_unreviewed: {
     title: "Emergency access not yet reviewed",
@@ -168,7 +168,7 @@ export const ACCESS_REPORTS = {
   same_surname: {
     title: "Viewer shares the young person's surname",
     description:
-      "Records opened by someone with the same surname as the young person, and whether their home postcode district matches too. A family connection is a conflict of interest to look into.",
+      "Records opened by someone who shares a surname with the young person, or a part of a hyphenated or double surname, and whether their home postcode district matches too. A family connection is a conflict of interest to look into.",
   },
 } as const;
 export type AccessReport = keyof typeof ACCESS_REPORTS;
