@@ -23,7 +23,7 @@ import { Checkboxes } from "~/ui/checkboxes";
 import { formatDateTime } from "~/ui/dates";
 import { Button } from "~/ui/form";
 import { Pagination } from "~/ui/pagination";
-import { OverdueTag, RagTag, StateTag } from "~/ui/referral-tags";
+import { OverdueTag, referralSummaryCells } from "~/ui/referral-tags";
 import { Select } from "~/ui/select";
 import { Table, type TableColumn } from "~/ui/table";
 
@@ -234,18 +234,7 @@ export default function Cases() {
           rows={list.rows.map((row) => ({
             key: row.id,
             cells: [
-              <Link key="reference" to={`/referrals/${row.id}`} className="govuk-link">
-                {row.reference}
-              </Link>,
-              row.youngPersonName,
-              <StateTag key="state" state={row.state} />,
-              <RagTag key="rag" rag={row.rag} />,
-              <ul key="themes" className="govuk-list govuk-!-font-size-16">
-                {row.themes.map((theme) => (
-                  <li key={theme}>{THEMES[theme]}</li>
-                ))}
-              </ul>,
-              row.referrerAgencyName,
+              ...referralSummaryCells(row),
               <AgencyNames key="with" names={row.receivingAgencyNames} />,
               row.dueAt ? (
                 <>

@@ -1,6 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData, useLocation } from "@remix-run/react";
-import { THEMES } from "../../policies";
+import { Form, useLoaderData, useLocation } from "@remix-run/react";
 import { serviceCall } from "~/http.server";
 import { readCellQuery, requireOverseer } from "~/oversight-routes.server";
 import { dashboardHref, drillHref } from "~/services/oversight";
@@ -9,7 +8,7 @@ import { BackLink } from "~/ui/back-link";
 import { formatDate, formatDateTime } from "~/ui/dates";
 import { Button, ErrorSummary } from "~/ui/form";
 import { Pagination } from "~/ui/pagination";
-import { RagTag, StateTag } from "~/ui/referral-tags";
+import { referralSummaryCells } from "~/ui/referral-tags";
 import { SummaryList } from "~/ui/summary-list";
 import { Table } from "~/ui/table";
 import { Textarea } from "~/ui/textarea";
@@ -83,18 +82,7 @@ export default function CellReferrals() {
           rows={list.rows.map((row) => ({
             key: row.id,
             cells: [
-              <Link key="reference" to={`/referrals/${row.id}`} className="govuk-link">
-                {row.reference}
-              </Link>,
-              row.youngPersonName,
-              <StateTag key="state" state={row.state} />,
-              <RagTag key="rag" rag={row.rag} />,
-              <ul key="themes" className="govuk-list govuk-!-font-size-16">
-                {row.themes.map((theme) => (
-                  <li key={theme}>{THEMES[theme]}</li>
-                ))}
-              </ul>,
-              row.referrerAgencyName,
+              ...referralSummaryCells(row),
               row.submittedAt ? formatDateTime(new Date(row.submittedAt)) : "Not submitted",
             ],
           }))}

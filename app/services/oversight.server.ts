@@ -17,6 +17,7 @@ import {
   type Theme,
 } from "../../policies";
 import { record } from "./audit.server";
+import type { CaseloadRow } from "./caseloads.server";
 import { authorize } from "./authorize.server";
 import { inActorTransaction, nowOf, todayOf, type ServiceContext } from "./context.server";
 import { InvalidInput, RecordNotFound } from "./errors";
@@ -765,17 +766,19 @@ export interface Cell {
   series: string;
 }
 
-export interface CellReferral {
-  id: string;
-  reference: string;
-  youngPersonName: string;
-  state: ReferralState;
-  stateLabel: string;
-  rag: RagRating | null;
-  themes: Theme[];
-  referrerAgencyName: string;
-  submittedAt: string | null;
-}
+/** A referral behind a number: what a caseload row shows of it, without its due dates. */
+export type CellReferral = Pick<
+  CaseloadRow,
+  | "id"
+  | "reference"
+  | "youngPersonName"
+  | "state"
+  | "stateLabel"
+  | "rag"
+  | "themes"
+  | "referrerAgencyName"
+  | "submittedAt"
+>;
 
 export interface CellList {
   dashboardTitle: string;
