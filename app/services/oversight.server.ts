@@ -34,7 +34,11 @@ import {
   type OversightTable,
   type OversightTableId,
 } from "./oversight";
-import { referralReference } from "./referral-access.server";
+import {
+  involvedAgencyIds,
+  referralReference,
+  type ReferralAgencyRow,
+} from "./referral-access.server";
 import { loadDecisions, sharingFor } from "./sharing-state.server";
 
 /**
@@ -806,7 +810,7 @@ interface ListedReferral {
   referrer_agency_id: string;
   young_person_name: string;
   referrer_agency_name: string;
-  agencies: { agency_id: string; status: string | null }[];
+  agencies: Pick<ReferralAgencyRow, "agency_id" | "status">[];
 }
 
 /** The referrals behind one cell, a page at a time (or all of them), newest first. */
@@ -849,9 +853,7 @@ function mayView(
 ): boolean {
   return decide(ctx.actor, "referral.view", {
     partnershipId: row.partnership_id,
-    involvedAgencyIds: row.agencies
-      .filter((agency) => agency.status !== "declined")
-      .map((agency) => agency.agency_id),
+    involvedAgencyIds: involvedAgencyIds(row.agencies),
     createdByUserId: row.referrer_user_id,
     state: row.state,
     sharing: sharingFor(ctx, row.referrer_agency_id, decisions.get(row.id) ?? []).state,

@@ -50,7 +50,9 @@ export async function loadReferral(
 }
 
 /** Agencies involved in a referral: the referrer's, and every receiving agency that has not declined. */
-export function involvedAgencyIds(agencies: readonly ReferralAgencyRow[]): string[] {
+export function involvedAgencyIds(
+  agencies: readonly Pick<ReferralAgencyRow, "agency_id" | "status">[],
+): string[] {
   return agencies
     .filter((agency) => agency.status !== "declined")
     .map((agency) => agency.agency_id);
