@@ -437,6 +437,22 @@ export interface OversightInvolvementsTable {
   first_contact_band: string | null;
 }
 
+/**
+ * The auditor's view of a young person (migration 0011): names and what the access log's reports
+ * compare, never identifiers or narrative; rows only for an auditor.
+ */
+export interface AuditYoungPeopleView {
+  id: string;
+  partnership_id: string;
+  given_name: string;
+  family_name: string;
+  known_as: string | null;
+  date_of_birth: IsoDate | null;
+  postcode_district: string | null;
+  created_by_agency_id: string;
+  created_at: Date;
+}
+
 export interface Database {
   partnerships: PartnershipsTable;
   agencies: AgenciesTable;
@@ -462,6 +478,7 @@ export interface Database {
   emergency_accesses: EmergencyAccessesTable;
   oversight_referrals: OversightReferralsTable;
   oversight_involvements: OversightInvolvementsTable;
+  audit_young_people: AuditYoungPeopleView;
 }
 
 export type Partnership = Selectable<PartnershipsTable>;

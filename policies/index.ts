@@ -11,3 +11,4 @@ export * from "./matrix";
 export * from "./referral-vocabulary";
 export * from "./referral-lifecycle";
 export * from "./decision-to-share";
+export * from "./visibility";

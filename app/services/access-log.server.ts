@@ -161,7 +161,7 @@ export function lookUpYoungPeople(ctx: ServiceContext, name: string): Promise<Yo
     const words = name.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 4);
     const fullName = sql<string>`lower(yp.given_name || ' ' || yp.family_name || ' ' || coalesce(yp.known_as, ''))`;
     const rows = await trx
-      .selectFrom("young_people as yp")
+      .selectFrom("audit_young_people as yp")
       .select([
         "yp.id",
         "yp.given_name",
@@ -286,7 +286,7 @@ async function loadSubjects(
       : undefined,
     query.youngPerson
       ? trx
-          .selectFrom("young_people")
+          .selectFrom("audit_young_people")
           .select(["id", "given_name", "family_name", "date_of_birth"])
           .where("partnership_id", "=", partnershipId)
           .where("id", "=", query.youngPerson)
@@ -379,7 +379,7 @@ function withNames(events: ReturnType<typeof matching>) {
   return events
     .leftJoin("users as u", "u.id", "e.actor_user_id")
     .leftJoin("agencies as a", "a.id", "e.actor_agency_id")
-    .leftJoin("young_people as yp", "yp.id", "e.young_person_id")
+    .leftJoin("audit_young_people as yp", "yp.id", "e.young_person_id")
     .select([
       "e.id",
       "e.occurred_at",

@@ -267,19 +267,19 @@ const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => Repor
       and e.actor_role in ('practitioner', 'agency_lead')
       and not coalesce(e.details ? 'emergencyAccessId', false)
       and not exists (
-        select 1 from referrals r
-        join referral_agencies ra on ra.partnership_id = r.partnership_id and ra.referral_id = r.id
+        select 1 from audit_referrals r
+        join audit_referral_agencies ra on ra.partnership_id = r.partnership_id and ra.referral_id = r.id
         where r.partnership_id = e.partnership_id and ra.agency_id = e.actor_agency_id
           and (r.id = e.record_id or r.young_person_id = e.young_person_id)
           and case ra.involvement
             when 'referrer' then r.created_at <= e.occurred_at
             else exists (
-              select 1 from referral_transitions routed
+              select 1 from audit_referral_transitions routed
               where routed.partnership_id = r.partnership_id and routed.referral_id = r.id
                 and routed.transition = 'route' and routed.occurred_at <= e.occurred_at
                 and routed.details -> 'agencyIds' ? ra.agency_id::text
                 and not exists (
-                  select 1 from referral_transitions declined
+                  select 1 from audit_referral_transitions declined
                   where declined.partnership_id = r.partnership_id and declined.referral_id = r.id
                     and declined.transition = 'decline'
                     and declined.details ->> 'agencyId' = ra.agency_id::text
@@ -287,7 +287,7 @@ const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => Repor
                     and declined.occurred_at <= e.occurred_at))
           end)
       and not exists (
-        select 1 from young_people yp
+        select 1 from audit_young_people yp
         where yp.partnership_id = e.partnership_id and yp.id = e.young_person_id
           and yp.created_by_agency_id = e.actor_agency_id and yp.created_at <= e.occurred_at)`,
     note: noNote,
@@ -310,14 +310,14 @@ const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => Repor
   after_withdrawal: () => ({
     joins: noJoins,
     where: sql`${caseAccess} and exists (
-      select 1 from decisions_to_share d
-      join consent_withdrawals w on w.partnership_id = d.partnership_id and w.decision_id = d.id
+      select 1 from audit_decisions_to_share d
+      join audit_consent_withdrawals w on w.partnership_id = d.partnership_id and w.decision_id = d.id
       where d.partnership_id = e.partnership_id
         and d.young_person_id = e.young_person_id
         and e.actor_agency_id = any (d.recipient_agency_ids)
         and w.withdrawn_at < e.occurred_at
         and not exists (
-          select 1 from decisions_to_share later
+          select 1 from audit_decisions_to_share later
           where later.partnership_id = d.partnership_id and later.referral_id = d.referral_id
             and later.decision <> 'not_share' and later.decided_at > w.withdrawn_at
             and later.decided_at <= e.occurred_at
@@ -326,7 +326,7 @@ const REPORT_CONDITIONS: Record<EventReport, (query: AccessReportQuery) => Repor
   }),
   same_surname: () => ({
     joins: sql`join users u on u.partnership_id = e.partnership_id and u.id = e.actor_user_id
-      join young_people yp on yp.partnership_id = e.partnership_id and yp.id = e.young_person_id`,
+      join audit_young_people yp on yp.partnership_id = e.partnership_id and yp.id = e.young_person_id`,
     where: sql`${viewed} and ${sharedSurname}`,
     note: sql`case
       when u.home_postcode_district is null then 'Same surname; the viewer''s home postcode district is not recorded'
@@ -399,7 +399,7 @@ async function unreviewedEmergencies(
     .selectFrom("emergency_accesses as ea")
     .innerJoin("users as u", "u.id", "ea.user_id")
     .innerJoin("agencies as a", "a.id", "ea.agency_id")
-    .innerJoin("young_people as yp", "yp.id", "ea.young_person_id")
+    .innerJoin("audit_young_people as yp", "yp.id", "ea.young_person_id")
     .select([
       "ea.id",
       "ea.user_id",

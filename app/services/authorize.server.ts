@@ -1,4 +1,4 @@
-import type { Transaction } from "kysely";
+import { sql, type Transaction } from "kysely";
 import type { Database } from "../../db/types";
 import {
   decide,
@@ -147,10 +147,55 @@ async function youngPersonOfRecord(
   audit: AuthorizeOptions["audit"],
 ): Promise<string | undefined> {
   if (audit?.recordType !== "referral" || !audit.recordId) return undefined;
-  const referral = await trx
-    .selectFrom("referrals")
-    .select("young_person_id")
-    .where("id", "=", audit.recordId)
-    .executeTakeFirst();
-  return referral?.young_person_id ?? undefined;
+  // The person may not read the referral itself: its facts come through the database's own function.
+  const { rows } = await sql<{ young_person_id: string | null }>`
+    select app_referral_facts(${audit.recordId}::uuid) ->> 'young_person_id' as young_person_id
+  `.execute(trx);
+  return rows[0]?.young_person_id ?? undefined;
+}
+
+/**
+ * The refusal to raise when the policies allowed a read that row-level security did not: the two
+ * locks disagree, so the stricter wins. It is a 404 like any hidden record, and the access log
+ * records it under its own rule so that an auditor (and the differential test) can see it.
+ */
+export function concealedByRowSecurity(
+  action: Action,
+  recordType: string,
+  recordId: string,
+  youngPersonId: string | undefined,
+): AccessRefused {
+  const reason = "Row-level security does not let you read this record";
+  return new AccessRefused(reason, "hide", {
+    action,
+    outcome: "refused",
+    recordType,
+    recordId,
+    youngPersonId,
+    reason,
+    details: { rule: "row-level-security" },
+  });
+}
+
+/**
+ * The refusal for an id that names nothing the person can reach: a record that does not exist,
+ * one of another partnership, or one row-level security hid. It is the same 404 as every hidden
+ * record, and it is recorded, so that someone trying ids shows in the access log.
+ */
+export function refusedAsMissing(
+  action: Action,
+  recordType: string,
+  recordId: string,
+  youngPersonId?: string,
+): AccessRefused {
+  const reason = "There is no such record that you may see";
+  return new AccessRefused(reason, "hide", {
+    action,
+    outcome: "refused",
+    recordType,
+    recordId,
+    youngPersonId,
+    reason,
+    details: { rule: "no-such-record" },
+  });
 }

@@ -8,9 +8,9 @@ import {
   type NoteVisibility,
 } from "../../policies";
 import { record } from "./audit.server";
-import { authorize } from "./authorize.server";
+import { authorize, refusedAsMissing } from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
-import { ConflictError, InvalidInput, RecordNotFound } from "./errors";
+import { ConflictError, InvalidInput } from "./errors";
 import {
   involvedAgencyIds,
   loadVisibleReferral,
@@ -257,7 +257,13 @@ async function loadNoteToCorrect(
     .where("referral_id", "=", referralId)
     .forUpdate()
     .executeTakeFirst();
-  if (!note) throw new RecordNotFound("note");
+  if (!note)
+    throw refusedAsMissing(
+      "note.correct",
+      "case_note",
+      noteId,
+      loaded.referral.young_person_id ?? undefined,
+    );
   const facts = referralFacts(ctx, loaded);
   const audit = {
     recordType: "case_note",
@@ -429,7 +435,14 @@ export function updateActionStatus(
       .where("referral_id", "=", referralId)
       .forUpdate()
       .executeTakeFirst();
-    if (!action) throw new RecordNotFound("case action");
+    if (!action) {
+      throw refusedAsMissing(
+        "case_action.update",
+        "case_action",
+        actionId,
+        loaded.referral.young_person_id ?? undefined,
+      );
+    }
     if (action.version !== input.version) {
       throw new ConflictError("This action changed since you opened it. Open the case again.");
     }

@@ -13,7 +13,7 @@ import {
   type SharingPurpose,
 } from "../../policies";
 import { record } from "./audit.server";
-import { authorize } from "./authorize.server";
+import { authorize, refusedAsMissing } from "./authorize.server";
 import { inActorTransaction, nowOf, todayOf, type ServiceContext } from "./context.server";
 import { ConflictError, InvalidInput, RecordNotFound } from "./errors";
 import {
@@ -287,7 +287,14 @@ export function withdrawConsent(
       );
     }
     const decision = loaded.decisions.find((candidate) => candidate.id === decisionId);
-    if (!decision) throw new RecordNotFound("decision to share");
+    if (!decision) {
+      throw refusedAsMissing(
+        "consent.withdraw",
+        "decision_to_share",
+        decisionId,
+        loaded.referral.young_person_id ?? undefined,
+      );
+    }
     if (!decision.consentReliedOn) {
       throw new InvalidInput([
         { field: "withdrawnBy", message: "This decision does not rely on consent" },
@@ -363,7 +370,14 @@ export function getWithdrawalForm(
     const decision = currentDecisions(loaded.decisions).find(
       (candidate) => candidate.id === decisionId && candidate.consentReliedOn,
     );
-    if (!decision) throw new RecordNotFound("decision to share");
+    if (!decision) {
+      throw refusedAsMissing(
+        "consent.withdraw",
+        "decision_to_share",
+        decisionId,
+        referral.young_person_id ?? undefined,
+      );
+    }
     await authorize(trx, ctx, "consent.withdraw", referralFacts(ctx, loaded), {
       refusal: "explain",
       audit: referralAuditRecord(referral),

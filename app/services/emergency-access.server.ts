@@ -2,16 +2,21 @@ import type { Transaction } from "kysely";
 import type { Database, EmergencyReason } from "../../db/types";
 import { decide } from "../../policies";
 import { record } from "./audit.server";
-import { authorize, authorizeInPartnership } from "./authorize.server";
+import { authorize, authorizeInPartnership, refusedAsMissing } from "./authorize.server";
 import { inActorTransaction, nowOf, type ServiceContext } from "./context.server";
-import { ConflictError, InvalidInput, RecordNotFound } from "./errors";
+import { ConflictError, InvalidInput } from "./errors";
 import type { LoadedReferral } from "./referral-access.server";
 import {
   loadEmergencyAccesses,
   openEmergencyAccess as openWindowOf,
   type EmergencyAccessWindow,
 } from "./sharing-state.server";
-import { findMatches, youngPersonFactsFor, type YoungPersonSearch } from "./young-people.server";
+import {
+  findMatches,
+  youngPersonFactsFor,
+  youngPersonKey,
+  type YoungPersonSearch,
+} from "./young-people.server";
 
 /**
  * Emergency access ("break glass", DOMAIN.md section 5): a practitioner whose agency is not
@@ -116,12 +121,12 @@ export function searchForEmergencyAccess(
       if (!found) continue;
       const { facts, agencies } = found;
       const knownToAgencies = agencies.map((agency) => agency.name);
-      if (decide(ctx.actor, "young_person.view", facts).allowed) {
+      if (decide(ctx.actor, "young_person.view", facts).allowed && row.details) {
         shown.push(row.id);
         matches.push({
           kind: "visible",
           youngPersonId: row.id,
-          name: `${row.given_name} ${row.family_name}`,
+          name: `${row.details.given_name} ${row.details.family_name}`,
           emergencyAccessUntil: openWindowOf(ctx, windows, row.id)?.expiresAt.toISOString() ?? null,
         });
       } else if (decide(ctx.actor, "emergency_access.open", facts).allowed) {
@@ -181,12 +186,9 @@ export function openEmergencyAccess(
     );
   }
   return inActorTransaction(ctx, async (trx) => {
-    const person = await trx
-      .selectFrom("young_people")
-      .select(["id", "partnership_id", "created_by_agency_id"])
-      .where("id", "=", youngPersonId)
-      .executeTakeFirst();
-    if (!person) throw new RecordNotFound("young person");
+    // The person cannot read the record yet (that is why they ask): decide on its key alone.
+    const person = await youngPersonKey(trx, youngPersonId);
+    if (!person) throw refusedAsMissing("emergency_access.open", "young_person", youngPersonId);
     const known = (await youngPersonFactsFor(trx, ctx, [person])).get(person.id);
     const audit = { recordType: "young_person", recordId: person.id, youngPersonId: person.id };
     await authorize(
@@ -355,7 +357,7 @@ export function reviewEmergencyAccess(
       .select(["id", "partnership_id", "young_person_id", "user_id", "reviewed_at"])
       .where("id", "=", id)
       .executeTakeFirst();
-    if (!access) throw new RecordNotFound("emergency access");
+    if (!access) throw refusedAsMissing("emergency_access.review", "emergency_access", id);
     const audit = {
       recordType: "emergency_access",
       recordId: access.id,

@@ -290,18 +290,20 @@ export function declineReferral(
       trx,
       ctx,
       { id, transition: "decline", version: input.version },
-      async ({ agencies }) => {
-        await trx
-          .updateTable("referral_agencies")
-          .set({
-            status: "declined",
-            responded_at: new Date(),
-            responded_by: ctx.actor.userId,
-            decline_reason: input.reason,
-          })
-          .where("referral_id", "=", id)
-          .where("agency_id", "=", ctx.actor.agencyId)
-          .execute();
+      ({ agencies }) => {
+        const decline = async () => {
+          await trx
+            .updateTable("referral_agencies")
+            .set({
+              status: "declined",
+              responded_at: new Date(),
+              responded_by: ctx.actor.userId,
+              decline_reason: input.reason,
+            })
+            .where("referral_id", "=", id)
+            .where("agency_id", "=", ctx.actor.agencyId)
+            .execute();
+        };
         const others = agencies.filter(
           (agency) => agency.involvement === "receiving" && agency.agency_id !== ctx.actor.agencyId,
         );
@@ -310,7 +312,12 @@ export function declineReferral(
           : others.some((agency) => agency.status === "awaiting")
             ? "allocated"
             : "screened";
-        return { to, rationale: input.reason, details: { agencyId: ctx.actor.agencyId } };
+        return Promise.resolve({
+          to,
+          rationale: input.reason,
+          details: { agencyId: ctx.actor.agencyId },
+          finally: decline,
+        });
       },
     );
   });

@@ -18,7 +18,12 @@ import {
 import { record } from "./audit.server";
 import { caseWorkOf, type ActionView, type NoteView } from "./case-work.server";
 import { emergencyBannerFor, type EmergencyBanner } from "./emergency-access.server";
-import { authorize, authorizeInPartnership, authorizeTransition } from "./authorize.server";
+import {
+  authorize,
+  authorizeInPartnership,
+  authorizeTransition,
+  concealedByRowSecurity,
+} from "./authorize.server";
 import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
 import { InvalidInput } from "./errors";
 import {
@@ -144,6 +149,9 @@ async function loadOwnDraft(
     recordAllowed: options.record,
     audit: referralAuditRecord(loaded.referral),
   });
+  if (loaded.concealed) {
+    throw concealedByRowSecurity("referral.edit_draft", "referral", id, undefined);
+  }
   return loaded;
 }
 
@@ -307,6 +315,11 @@ export async function takeStep(
     change?: StepChange;
     rationale?: string | null;
     details?: Record<string, unknown>;
+    /**
+     * Work that ends the actor's own involvement (a decline): it runs after the referral itself
+     * has changed, because row-level security lets no one change a referral they can no longer see.
+     */
+    finally?: () => Promise<void>;
   }>,
 ): Promise<LoadedReferral> {
   const loaded =
@@ -321,11 +334,16 @@ export async function takeStep(
   await authorizeTransition(trx, ctx, input.transition, referralFacts(ctx, loaded), audit);
   const outcome = await work(loaded);
   const to = outcome.to === "same" ? referral.state : outcome.to;
-  await trx
+  const updated = await trx
     .updateTable("referrals")
     .set({ ...outcome.change, state: to, version: referral.version + 1, updated_at: new Date() })
     .where("id", "=", referral.id)
-    .execute();
+    .executeTakeFirst();
+  // Row-level security makes an update of a row the actor cannot see change nothing, silently:
+  // the step must fail rather than be recorded as taken.
+  if (updated.numUpdatedRows !== 1n) {
+    throw new Error(`The referral's ${input.transition} step changed no row`);
+  }
   await trx
     .insertInto("referral_transitions")
     .values({
@@ -340,6 +358,7 @@ export async function takeStep(
       details: JSON.stringify(outcome.details ?? {}),
     })
     .execute();
+  await outcome.finally?.();
   await record(trx, { actor: ctx.actor }, ctx, {
     ...audit,
     action: decideTransitionAction(input.transition),

@@ -2,9 +2,14 @@ import { sql, type Transaction } from "kysely";
 import type { Database, YoungPeopleTable } from "../../db/types";
 import { decide, type Facts, type Gender, type SharingState } from "../../policies";
 import { record } from "./audit.server";
-import { authorize, authorizeInPartnership } from "./authorize.server";
+import {
+  authorize,
+  authorizeInPartnership,
+  concealedByRowSecurity,
+  refusedAsMissing,
+} from "./authorize.server";
 import { inActorTransaction, type ServiceContext } from "./context.server";
-import { ConflictError, RecordNotFound } from "./errors";
+import { ConflictError } from "./errors";
 import {
   bestSharing,
   loadDecisions,
@@ -64,18 +69,11 @@ async function involvementOf(
 ): Promise<Map<string, { id: string; name: string }[]>> {
   const result = new Map<string, { id: string; name: string }[]>();
   if (youngPersonIds.length === 0) return result;
+  // Search and signpost: which agencies know a young person is not case content, and the person
+  // asking may not see the referrals it comes from (migration 0011's app_young_person_agencies).
   const rows = await sql<{ young_person_id: string; agency_id: string; agency_name: string }>`
     select distinct known.young_person_id, agencies.id as agency_id, agencies.name as agency_name
-    from (
-      select id as young_person_id, created_by_agency_id as agency_id
-      from young_people where id = any(${youngPersonIds}::uuid[])
-      union
-      select referrals.young_person_id, referral_agencies.agency_id
-      from referrals join referral_agencies on referral_agencies.referral_id = referrals.id
-      where referrals.young_person_id = any(${youngPersonIds}::uuid[])
-        and referrals.state not in ('draft', 'discarded')
-        and referral_agencies.status is distinct from 'declined'
-    ) known
+    from app_young_person_agencies(${[...youngPersonIds]}::uuid[]) known
     join agencies on agencies.id = known.agency_id
     order by agencies.name
   `.execute(trx);
@@ -88,7 +86,7 @@ async function involvementOf(
 }
 
 /** The young person's row, as much as their facts need. */
-interface YoungPersonKey {
+export interface YoungPersonKey {
   id: string;
   partnership_id: string;
   created_by_agency_id: string;
@@ -159,19 +157,25 @@ export async function youngPersonFactsFor(
   return result;
 }
 
-interface MatchRow {
-  id: string;
-  partnership_id: string;
-  created_by_agency_id: string;
+/** What the person may see of a matching young person: read under row-level security. */
+export interface MatchDetails {
   given_name: string;
   family_name: string;
   known_as: string | null;
   date_of_birth: string | null;
   postcode_district: string | null;
   school: string | null;
+}
+
+/**
+ * A likely match: its key and how it matched, for every match; its details only where row-level
+ * security lets the person read the record (null otherwise).
+ */
+export interface MatchRow extends YoungPersonKey {
   name_score: number;
   same_birth_date: boolean;
   same_district: boolean;
+  details: MatchDetails | null;
 }
 
 /**
@@ -179,6 +183,10 @@ interface MatchRow {
  * either order, so transposed names match; sound-alike family names by double metaphone; a
  * nickname that begins the given name or equals "known as"), the same date of birth (or with day
  * and month swapped), and the same postcode district. Best first, at most ten.
+ *
+ * The matching runs over every young person of the partnership (app_young_person_matches, which
+ * returns ids and scores only); what the person may see of each is then read under row-level
+ * security, so a record they may not see arrives with no details at all.
  */
 export async function findMatches(
   trx: Transaction<Database>,
@@ -186,46 +194,35 @@ export async function findMatches(
 ): Promise<MatchRow[]> {
   const given = search.givenName.trim().toLowerCase();
   const family = search.familyName.trim().toLowerCase();
-  const full = `${given} ${family}`;
   const dob = search.dateOfBirth;
   const swapped = dob ? `${dob.slice(0, 4)}-${dob.slice(8, 10)}-${dob.slice(5, 7)}` : null;
   const validSwapped = swapped && !Number.isNaN(Date.parse(swapped)) ? swapped : null;
-  const district = search.postcodeDistrict;
-  const rows = await sql<MatchRow>`
-    with scored as (
-      select yp.*,
-        greatest(
-          similarity(lower(yp.given_name || ' ' || yp.family_name), ${full}),
-          similarity(lower(yp.family_name || ' ' || yp.given_name), ${full}),
-          case when dmetaphone(yp.family_name) = dmetaphone(${family})
-                and (dmetaphone(yp.given_name) = dmetaphone(${given})
-                     or lower(yp.given_name) like ${given} || '%'
-                     or lower(coalesce(yp.known_as, '')) = ${given})
-               then 0.9
-               when levenshtein(lower(yp.family_name), ${family}) <= 2
-                and (lower(yp.given_name) like left(${given}, 2) || '%'
-                     or lower(coalesce(yp.known_as, '')) = ${given})
-               then 0.7
-               when dmetaphone(yp.family_name) = dmetaphone(${family}) then 0.5
-               else 0 end
-        )::float8 as name_score,
-        coalesce(yp.date_of_birth = ${dob}::date
-                 or yp.date_of_birth = ${validSwapped}::date, false) as same_birth_date,
-        coalesce(yp.postcode_district = ${district}, false) as same_district
-      from young_people yp
-    )
-    select id, partnership_id, created_by_agency_id, given_name, family_name, known_as,
-      date_of_birth, postcode_district,
-      school, name_score, same_birth_date, same_district
-    from scored
-    where name_score >= 0.45
-       or (name_score >= 0.25 and (same_birth_date or same_district))
-       or (same_birth_date and same_district)
-    order by name_score + (case when same_birth_date then 0.5 else 0 end)
-             + (case when same_district then 0.2 else 0 end) desc, family_name, given_name
-    limit 10
+  const matches = await sql<Omit<MatchRow, "details">>`
+    select id, partnership_id, created_by_agency_id, name_score, same_birth_date, same_district
+    from app_young_person_matches(${given}, ${family}, ${dob}::date, ${validSwapped}::date,
+      ${search.postcodeDistrict})
   `.execute(trx);
-  return rows.rows;
+  const ids = matches.rows.map((row) => row.id);
+  const visible =
+    ids.length === 0
+      ? []
+      : await trx
+          .selectFrom("young_people")
+          .select([
+            "id",
+            "given_name",
+            "family_name",
+            "known_as",
+            "date_of_birth",
+            "postcode_district",
+            "school",
+          ])
+          .where("id", "in", ids)
+          .execute();
+  return matches.rows.map((row) => {
+    const found = visible.find((person) => person.id === row.id);
+    return { ...row, details: found ?? null };
+  });
 }
 
 /**
@@ -253,17 +250,18 @@ async function searchWithin(
   const signposted: string[] = [];
   for (const match of matches) {
     const { facts, agencies } = known.get(match.id) as NonNullable<ReturnType<typeof known.get>>;
-    if (decide(ctx.actor, "young_person.view", facts).allowed) {
+    // Both locks must agree: the policies allow the view, and row-level security returned it.
+    if (decide(ctx.actor, "young_person.view", facts).allowed && match.details) {
       shown.push(match.id);
       candidates.push({
         kind: "visible",
         id: match.id,
-        givenName: match.given_name,
-        familyName: match.family_name,
-        knownAs: match.known_as,
-        dateOfBirth: match.date_of_birth,
-        postcodeDistrict: match.postcode_district,
-        school: match.school,
+        givenName: match.details.given_name,
+        familyName: match.details.family_name,
+        knownAs: match.details.known_as,
+        dateOfBirth: match.details.date_of_birth,
+        postcodeDistrict: match.details.postcode_district,
+        school: match.details.school,
         matchedOn: [
           match.name_score >= 0.25 ? "similar name" : null,
           match.same_birth_date ? "same date of birth" : null,
@@ -387,10 +385,12 @@ export async function authorizeYoungPerson(
   options: { recordAllowed: boolean; forUpdate?: boolean },
 ): Promise<NonNullable<YoungPersonRow>> {
   const row = await loadYoungPerson(trx, id, options.forUpdate);
-  if (!row) throw new RecordNotFound("young person");
-  const known = (await youngPersonFactsFor(trx, ctx, [row])).get(id);
+  // Row-level security hid it, or it does not exist: decide (and record the refusal) on its key.
+  const key = row ?? (await youngPersonKey(trx, id));
+  if (!key) throw refusedAsMissing(action, "young_person", id);
+  const known = (await youngPersonFactsFor(trx, ctx, [key])).get(id);
   const emergencyAccessId = known?.emergencyAccessId ?? null;
-  await authorize(trx, ctx, action, known?.facts ?? { partnershipId: row.partnership_id }, {
+  await authorize(trx, ctx, action, known?.facts ?? { partnershipId: key.partnership_id }, {
     refusal: "hide",
     recordAllowed: options.recordAllowed,
     audit: {
@@ -401,7 +401,22 @@ export async function authorizeYoungPerson(
       ...(emergencyAccessId ? { details: { emergencyAccessId } } : {}),
     },
   });
+  if (!row) throw concealedByRowSecurity(action, "young_person", id, id);
   return row;
+}
+
+/**
+ * A young person's key (id, partnership, recording agency) whether or not the person may read the
+ * record, so a refusal is decided on real facts and recorded against the record.
+ */
+export async function youngPersonKey(
+  trx: Transaction<Database>,
+  id: string,
+): Promise<YoungPersonKey | undefined> {
+  const { rows } = await sql<YoungPersonKey>`
+    select id, partnership_id, created_by_agency_id from app_young_person_key(${id}::uuid)
+  `.execute(trx);
+  return rows[0];
 }
 
 /** Whether the actor may take `action` on a young person they have already been allowed to see. */

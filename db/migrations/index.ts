@@ -9,6 +9,8 @@ import * as auditSealerAndPartitions from "./2026_11_24_0007_audit_sealer_and_pa
 import * as oversight from "./2026_11_24_0008_oversight";
 import * as accessLogReading from "./2026_11_24_0009_access_log_reading";
 import * as oversightSummary from "./2026_11_24_0010_oversight_summary";
+import * as caseVisibility from "./2026_11_24_0011_case_visibility";
+import * as auditCheckpoints from "./2026_11_24_0012_audit_checkpoints";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -26,4 +28,6 @@ export const migrations: Record<string, Migration> = {
   "2026_11_24_0008_oversight": oversight,
   "2026_11_24_0009_access_log_reading": accessLogReading,
   "2026_11_24_0010_oversight_summary": oversightSummary,
+  "2026_11_24_0011_case_visibility": caseVisibility,
+  "2026_11_24_0012_audit_checkpoints": auditCheckpoints,
 };

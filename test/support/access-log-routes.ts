@@ -829,12 +829,19 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         events: [refusedAtYoungPersonDoor("young_person.view", r.youngPersonId)],
       };
       yield {
-        name: "a young person who does not exist",
+        name: "a young person who does not exist: refused and recorded, as someone trying ids is",
         as: w.people.schoolPractitioner,
         method: "GET",
         params: { youngPersonId: MISSING },
         status: 404,
-        events: [],
+        events: [
+          {
+            action: "young_person.view",
+            outcome: "refused",
+            record: { type: "young_person", id: MISSING },
+            youngPersonId: null,
+          },
+        ],
       };
       const police = await w.person("practitioner", "police");
       await openEmergencyAccess(as(w, police), r.youngPersonId, {
@@ -2246,12 +2253,19 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         events: [refusedAtReferralDoor("referral.view", r)],
       };
       yield {
-        name: "a referral that does not exist",
+        name: "a referral that does not exist: refused and recorded, as someone trying ids is",
         as: w.people.lead,
         method: "GET",
         params: { referralId: MISSING },
         status: 404,
-        events: [],
+        events: [
+          {
+            action: "referral.view",
+            outcome: "refused",
+            record: { type: "referral", id: MISSING },
+            youngPersonId: null,
+          },
+        ],
       };
       const draft = await w.draft("about");
       yield {
