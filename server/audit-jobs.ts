@@ -5,7 +5,8 @@ import { sql, type Kysely } from "kysely";
 import pg from "pg";
 import type { Logger } from "pino";
 import { OWNER_ROLE } from "../db/bootstrap";
-import { readSigningKey } from "../db/audit/checkpoint";
+import { createPublicKey } from "node:crypto";
+import { ensureSigningKey, readSigningKey, verifierKey } from "../db/audit/checkpoint";
 import { sealVerifyAndSign } from "../db/audit/checkpoint-run";
 import { describeFailure } from "../db/audit/report";
 import { SEAL_BATCH, sealAll, sealThrough, type SealCall } from "../db/audit/seal";
@@ -17,8 +18,10 @@ import type { AuditJobSettings } from "./config";
  *
  * - the sealer, every AUDIT_SEAL_INTERVAL_MS: audit_seal() until a call seals less than a batch;
  * - the partitions, at start and daily: audit_ensure_partitions(AUDIT_PARTITION_MONTHS_AHEAD);
- * - checkpoints, every AUDIT_CHECKPOINT_MINUTES when a signing key and a folder are given: seal,
- *   verify, sign each chain's head (what `npm run audit:checkpoint` does).
+ * - checkpoints, every AUDIT_CHECKPOINT_MINUTES (10), with AUDIT_SIGNING_KEY_FILE or else the
+ *   default key that the first start makes in DATA_DIR/audit-keys: seal, verify, sign each
+ *   chain's head into the folder, the database's copy and the witness (what
+ *   `npm run audit:checkpoint` does; docs/decisions/014-default-signed-checkpoints.md).
  *
  * None of them can stop the server: a failure is logged and tried again, sooner at first and then
  * less often. They stop cleanly on shutdown, finishing the run in progress.
@@ -184,6 +187,14 @@ export async function startAuditJobs(options: {
 }): Promise<{ jobs: RepeatingJob[]; stop(): Promise<void> }> {
   const { db, settings, logger } = options;
   const clock = options.clock ?? systemClock;
+  // First, so that a key that cannot be made stops the start before any job runs.
+  if (settings.checkpoints?.createKey) {
+    await ensureDefaultKey(
+      settings.checkpoints.signingKeyFile,
+      settings.checkpoints.keyName,
+      logger,
+    );
+  }
   const jobs: RepeatingJob[] = [
     startSealer({
       seal: sealThrough(db),
@@ -226,13 +237,22 @@ export async function startAuditJobs(options: {
         maxRetryMs: checkpoints.intervalMs,
         logger,
         clock,
-        run: () => writeScheduledCheckpoint(ownerUrl, checkpoints, logger),
+        run: () => writeScheduledCheckpoint(ownerUrl, checkpoints, logger, clock),
       }),
     );
     logger.info(
-      { everyMinutes: checkpoints.intervalMs / 60_000, dir: checkpoints.dir },
+      {
+        everyMinutes: checkpoints.intervalMs / 60_000,
+        dir: checkpoints.dir,
+        witness: checkpoints.witnessDir,
+      },
       "access log checkpoints scheduled",
     );
+    if (!checkpoints.witnessDir) {
+      logger.info(
+        "no AUDIT_WITNESS_DIR: checkpoints are kept on this host and in the database only, so whoever controls both can remove the newest unseen",
+      );
+    }
   }
   return {
     jobs,
@@ -246,11 +266,34 @@ export async function startAuditJobs(options: {
   };
 }
 
+/**
+ * Make the default signing key if it is not there yet (the first start), and say where it is and
+ * what its verifier key is, so that it can be published beside the checkpoints.
+ */
+async function ensureDefaultKey(file: string, keyName: string, logger: Logger): Promise<void> {
+  const { created, publicKeyFile } = await ensureSigningKey(file).catch((error: unknown) => {
+    throw new Error(
+      `the access log's signing key could not be made at ${file} (${error instanceof Error ? error.message : String(error)}); set AUDIT_SIGNING_KEY_FILE to a key made by \`npm run audit:keygen\``,
+    );
+  });
+  if (!created) return;
+  const key = await readSigningKey(file, keyName);
+  logger.info(
+    {
+      privateKeyFile: file,
+      publicKeyFile,
+      verifierKey: verifierKey(keyName, createPublicKey(key.privateKey)),
+    },
+    "access log signing key created: keep it away from the database and its operators",
+  );
+}
+
 /** One scheduled checkpoint: seal, verify, sign, over a connection of its own as the owner. */
 async function writeScheduledCheckpoint(
   ownerUrl: string,
   settings: NonNullable<AuditJobSettings["checkpoints"]>,
   logger: Logger,
+  clock: Clock,
 ): Promise<void> {
   const key = await readSigningKey(settings.signingKeyFile, settings.keyName);
   const client = new pg.Client({
@@ -260,7 +303,36 @@ async function writeScheduledCheckpoint(
   await client.connect();
   try {
     await client.query(`set role ${pg.escapeIdentifier(OWNER_ROLE)}`);
-    const run = await sealVerifyAndSign(client, { key, dir: settings.dir });
+    const run = await sealVerifyAndSign(client, {
+      key,
+      dir: settings.dir,
+      witnessDir: settings.witnessDir,
+      now: () => clock.now(),
+    });
+    // A checkpoint missing from the folder or the database was removed by someone (or a write
+    // failed half-way): a finding. The witness lagging is only a delivery to catch up.
+    const witnessed = run.restored.filter((entry) => entry.into === "witness" && !entry.error);
+    if (witnessed.length) {
+      logger.info({ checkpoints: witnessed.length }, "checkpoints copied to the witness");
+    }
+    for (const entry of run.restored.filter((candidate) => candidate.into !== "witness")) {
+      logger.error(
+        {
+          chainId: entry.chainId,
+          number: entry.number,
+          missingFrom: entry.into,
+          copiedFrom: entry.from,
+          error: entry.error,
+        },
+        "a checkpoint was missing from a copy: put back",
+      );
+    }
+    for (const problem of new Set(run.witnessErrors)) {
+      logger.error(
+        { problem },
+        "the witness could not be given the checkpoints; it will be caught up",
+      );
+    }
     if (!run.report.ok && run.report.failure) {
       // A finding, not a fault: it will not go away by trying again sooner.
       logger.error(

@@ -16,11 +16,18 @@ describe("configuration from the environment", () => {
     expect(config.database.dataDir).toMatch(/\.data$/);
   });
 
-  it("seals the access log every 250 ms, keeps 3 months of partitions ahead, and schedules no checkpoints by default", () => {
-    expect(loadServerConfig({}).audit).toEqual({
+  it("seals the access log every 250 ms, keeps 3 months of partitions ahead, and signs checkpoints every 10 minutes with the default key by default", () => {
+    expect(loadServerConfig({ DATA_DIR: "/srv/crosswalk" }).audit).toEqual({
       sealIntervalMs: 250,
       partitionMonthsAhead: 3,
-      checkpoints: null,
+      checkpoints: {
+        dir: "/srv/crosswalk/checkpoints",
+        signingKeyFile: "/srv/crosswalk/audit-keys/audit-signing-key.pem",
+        createKey: true,
+        keyName: "crosswalk-audit",
+        intervalMs: 10 * 60_000,
+        witnessDir: null,
+      },
     });
   });
 
@@ -32,21 +39,23 @@ describe("configuration from the environment", () => {
     expect(config.audit).toMatchObject({ sealIntervalMs: 1000, partitionMonthsAhead: 6 });
   });
 
-  it("schedules checkpoints, hourly by default, when both a signing key and a folder are given", () => {
-    const both = { AUDIT_SIGNING_KEY_FILE: "keys/audit.pem", AUDIT_CHECKPOINT_DIR: "notes" };
-    expect(loadServerConfig(both).audit.checkpoints).toEqual({
+  it("signs checkpoints with a given key into a given folder and witness, which are never made", () => {
+    const given = {
+      AUDIT_SIGNING_KEY_FILE: "keys/audit.pem",
+      AUDIT_CHECKPOINT_DIR: "notes",
+      AUDIT_WITNESS_DIR: "/mnt/witness",
+    };
+    expect(loadServerConfig(given).audit.checkpoints).toEqual({
       signingKeyFile: expect.stringMatching(/\/keys\/audit\.pem$/) as unknown,
+      createKey: false,
       dir: expect.stringMatching(/\/notes$/) as unknown,
       keyName: "crosswalk-audit",
-      intervalMs: 60 * 60_000,
+      intervalMs: 10 * 60_000,
+      witnessDir: "/mnt/witness",
     });
     expect(
-      loadServerConfig({ ...both, AUDIT_CHECKPOINT_MINUTES: "15" }).audit.checkpoints?.intervalMs,
+      loadServerConfig({ ...given, AUDIT_CHECKPOINT_MINUTES: "15" }).audit.checkpoints?.intervalMs,
     ).toBe(15 * 60_000);
-    expect(loadServerConfig({ AUDIT_SIGNING_KEY_FILE: "keys/audit.pem" }).audit.checkpoints).toBe(
-      null,
-    );
-    expect(loadServerConfig({ AUDIT_CHECKPOINT_DIR: "notes" }).audit.checkpoints).toBe(null);
   });
 
   it("reads the session lifetimes", () => {
@@ -73,6 +82,11 @@ describe("configuration from the environment", () => {
       "AUDIT_CHECKPOINT_MINUTES",
       "0",
       /^Configuration error: AUDIT_CHECKPOINT_MINUTES must be at least 1$/,
+    ],
+    [
+      "AUDIT_MAX_CHECKPOINT_AGE_MINUTES",
+      "-1",
+      /^Configuration error: AUDIT_MAX_CHECKPOINT_AGE_MINUTES must be at least 0$/,
     ],
     [
       "AUDIT_PARTITION_MONTHS_AHEAD",

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
-import { AuditEnvSchema } from "../db/audit/config";
+import { AuditEnvSchema, toAuditConfig } from "../db/audit/config";
 import {
   DatabaseEnvSchema,
   parseEnvironment,
@@ -34,16 +34,8 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** How many months of access-log partitions are kept ready ahead of the current one. */
   AUDIT_PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
-  /** With AUDIT_SIGNING_KEY_FILE and AUDIT_CHECKPOINT_DIR: how often checkpoints are signed. */
-  AUDIT_CHECKPOINT_MINUTES: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 60)
-    .default(60),
-  AUDIT_CHECKPOINT_DIR: z.string().trim().min(1).optional(),
-  AUDIT_SIGNING_KEY_FILE: z.string().trim().min(1).optional(),
-  AUDIT_SIGNING_KEY_NAME: AuditEnvSchema.shape.AUDIT_SIGNING_KEY_NAME,
+  /** Checkpoints: the folder, the key, how often, the witness, the ages (db/audit/config.ts). */
+  ...AuditEnvSchema.shape,
 });
 
 export interface AuthSettings {
@@ -55,12 +47,17 @@ export interface AuthSettings {
 export interface AuditJobSettings {
   sealIntervalMs: number;
   partitionMonthsAhead: number;
-  /** Null unless both AUDIT_SIGNING_KEY_FILE and AUDIT_CHECKPOINT_DIR are set. */
+  /**
+   * Scheduled checkpoints, on by default: the key is AUDIT_SIGNING_KEY_FILE, or the default key,
+   * made at first start when missing (createKey). Null only where a caller (a test) wants none.
+   */
   checkpoints: {
     dir: string;
     signingKeyFile: string;
+    createKey: boolean;
     keyName: string;
     intervalMs: number;
+    witnessDir: string | null;
   } | null;
 }
 
@@ -97,15 +94,22 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
     audit: {
       sealIntervalMs: parsed.AUDIT_SEAL_INTERVAL_MS,
       partitionMonthsAhead: parsed.AUDIT_PARTITION_MONTHS_AHEAD,
-      checkpoints:
-        parsed.AUDIT_SIGNING_KEY_FILE && parsed.AUDIT_CHECKPOINT_DIR
-          ? {
-              dir: path.resolve(parsed.AUDIT_CHECKPOINT_DIR),
-              signingKeyFile: path.resolve(parsed.AUDIT_SIGNING_KEY_FILE),
-              keyName: parsed.AUDIT_SIGNING_KEY_NAME,
-              intervalMs: parsed.AUDIT_CHECKPOINT_MINUTES * 60_000,
-            }
-          : null,
+      checkpoints: checkpointSettings(parsed),
     },
+  };
+}
+
+/** Where and how the server signs checkpoints: the same settings the audit commands read. */
+function checkpointSettings(
+  parsed: z.infer<typeof ServerEnvSchema>,
+): AuditJobSettings["checkpoints"] {
+  const audit = toAuditConfig(parsed, path.resolve(parsed.DATA_DIR));
+  return {
+    dir: audit.checkpointDir,
+    signingKeyFile: audit.signingKeyFile,
+    createKey: audit.defaultKey,
+    keyName: audit.keyName,
+    intervalMs: audit.checkpointIntervalMs,
+    witnessDir: audit.witnessDir,
   };
 }

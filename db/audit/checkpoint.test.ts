@@ -6,6 +6,9 @@ import { describe, expect, it } from "vitest";
 import {
   CheckpointInvalid,
   checkpointBody,
+  checkpointPath,
+  checkpointTextHash,
+  ensureSigningKey,
   keyHash,
   openCheckpoint,
   openNote,
@@ -89,7 +92,54 @@ describe("checkpoints", () => {
       ...HEAD,
       origin: `crosswalk/${HEAD.chainId}`,
       keyName: "crosswalk-audit-test",
+      text: checkpointBody(HEAD),
+      sequence: null,
     });
+  });
+
+  it("number a checkpoint in its chain's sequence, with its time and its predecessor's text hash", () => {
+    const key = newKey();
+    const first = { number: 1, signedAt: Date.UTC(2026, 10, 24, 9, 30), previous: null };
+    const firstNote = signCheckpoint(HEAD, key, first);
+    expect(firstNote.split("\n").slice(3, 6)).toEqual([
+      "checkpoint 1",
+      "signed 2026-11-24T09:30:00.000Z",
+      "",
+    ]);
+    const publicKey = createPublicKey(key.privateKey);
+    const opened = openCheckpoint(firstNote, publicKey);
+    expect(opened.sequence).toEqual(first);
+
+    const second = {
+      number: 2,
+      signedAt: first.signedAt + 600_000,
+      previous: checkpointTextHash(opened.text),
+    };
+    const secondNote = signCheckpoint(HEAD, key, second);
+    expect(secondNote.split("\n")[5]).toBe(`previous ${second.previous.toString("base64")}`);
+    expect(openCheckpoint(secondNote, publicKey).sequence).toEqual(second);
+    expect(checkpointPath("/notes", { ...HEAD, sequence: second })).toBe(
+      `/notes/${HEAD.chainId}/2-1234.note`,
+    );
+  });
+
+  it.each([
+    [
+      "a checkpoint after the first that names no predecessor",
+      "checkpoint 2\nsigned 2026-11-24T09:30:00.000Z\n",
+    ],
+    [
+      "a first checkpoint that names one",
+      `checkpoint 1\nsigned 2026-11-24T09:30:00.000Z\nprevious ${Buffer.alloc(32).toString("base64")}\n`,
+    ],
+    ["a time that is not ISO 8601 UTC", "checkpoint 1\nsigned 24/11/2026\n"],
+    ["no time", "checkpoint 1\n"],
+    ["number 0", "checkpoint 0\nsigned 2026-11-24T09:30:00.000Z\n"],
+    ["two numbers", "checkpoint 1\ncheckpoint 2\nsigned 2026-11-24T09:30:00.000Z\n"],
+  ])("refuse a signed note with %s", (_case, extension) => {
+    const key = newKey();
+    const note = signNote(`${checkpointBody(HEAD)}${extension}`, key);
+    expect(() => openCheckpoint(note, createPublicKey(key.privateKey))).toThrow(CheckpointInvalid);
   });
 
   it.each([
@@ -162,6 +212,54 @@ describe("checkpoints", () => {
       expect(problems).toEqual([
         expect.objectContaining({ file: moved, chainId: HEAD.chainId, seq: 999 }),
       ]);
+      await fs.rm(moved);
+
+      // A numbered checkpoint is kept under its number and size, and must be read back there.
+      const sequence = { number: 1, signedAt: Date.now(), previous: null };
+      const numbered = signCheckpoint(HEAD, key, sequence);
+      expect(await writeCheckpoint(dir, { ...HEAD, sequence }, numbered)).toBe(true);
+      const read = await readCheckpoints(dir, publicKey);
+      expect(read.problems).toEqual([]);
+      expect(read.checkpoints.map((checkpoint) => checkpoint.sequence?.number ?? null)).toEqual([
+        null,
+        1,
+      ]);
+      const renamed = path.join(dir, HEAD.chainId, "2-1234.note");
+      await fs.rename(path.join(dir, HEAD.chainId, "1-1234.note"), renamed);
+      expect((await readCheckpoints(dir, publicKey)).problems).toEqual([
+        expect.objectContaining({
+          file: renamed,
+          problem: expect.stringMatching(
+            /not the chain, number and size its path names/,
+          ) as unknown,
+        }),
+      ]);
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("the signing key made at first start", () => {
+  it("is made once, private to this user, with its public key beside it, and never replaced", async () => {
+    const dir = await fs.mkdtemp(path.join(os.tmpdir(), "crosswalk-keys-"));
+    try {
+      const file = path.join(dir, "audit-keys", "audit-signing-key.pem");
+      expect(await ensureSigningKey(file)).toEqual({
+        created: true,
+        publicKeyFile: path.join(dir, "audit-keys", "audit-signing-key.pub.pem"),
+      });
+      expect((await fs.stat(path.dirname(file))).mode & 0o777).toBe(0o700);
+      expect((await fs.stat(file)).mode & 0o777).toBe(0o600);
+      const pem = await fs.readFile(file, "utf8");
+      const publicPem = await fs.readFile(
+        path.join(dir, "audit-keys", "audit-signing-key.pub.pem"),
+        "utf8",
+      );
+      expect(createPublicKey(pem).export({ format: "pem", type: "spki" })).toBe(publicPem);
+
+      expect((await ensureSigningKey(file)).created).toBe(false);
+      expect(await fs.readFile(file, "utf8")).toBe(pem);
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }

@@ -40,13 +40,25 @@ describe("the summary line", () => {
   const report: VerifyReport = {
     ok: true,
     failure: null,
-    chains: [{ chainId: CHAIN, events: 10, head: null, checkpoints: 1, startedAt: 4 }],
+    chains: [
+      {
+        chainId: CHAIN,
+        events: 10,
+        head: null,
+        checkpoints: 1,
+        newestCheckpoint: null,
+        startedAt: 4,
+      },
+    ],
     events: 10,
     checkpoints: 1,
     headsChecked: true,
     unsealed: { events: 3, oldestAgeMs: 1_250 },
     workers: 2,
     captured: [],
+    copies: { folder: "/srv/checkpoints", database: true, witness: "/mnt/witness" },
+    maxCheckpointAgeMs: 30 * 60_000,
+    stalestCheckpointAgeMs: 4 * 60_000,
     elapsedMs: 500,
   };
 
@@ -55,7 +67,21 @@ describe("the summary line", () => {
     expect(line).toContain("OK: 10 events in 1 chain verified in 0.50 s (20 events/s, 2 workers)");
     expect(line).toContain(`chain ${CHAIN} verified from its checkpoint at seq 4`);
     expect(line).toContain("3 events waiting to be sealed (the oldest for 1.3 s)");
-    expect(line).toContain("1 signed checkpoint matched");
+    expect(line).toContain(
+      "1 signed checkpoint matched, the checkpoint folder, the database's copy and the witness /mnt/witness agreeing",
+    );
+    expect(line).toContain(
+      "every chain's newest checkpoint younger than 30 min (the oldest of them 4.0 min)",
+    );
+  });
+
+  it("says when checkpoints and their ages were not checked", () => {
+    const line = describeReport(
+      { ...report, copies: null, maxCheckpointAgeMs: null, stalestCheckpointAgeMs: null },
+      { publicKey: false },
+    );
+    expect(line).toContain("checkpoints not checked (no audit public key");
+    expect(line).toContain("checkpoint ages not checked (AUDIT_MAX_CHECKPOINT_AGE_MINUTES is 0)");
   });
 
   it("says so when nothing waits", () => {

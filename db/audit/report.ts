@@ -91,8 +91,38 @@ export function describeReport(report: VerifyReport, options: { publicKey: boole
       ? "chain heads checked"
       : "chain heads not readable by this role (a removed tail shows only against a checkpoint)",
     options.publicKey
-      ? `${report.checkpoints} signed checkpoint${report.checkpoints === 1 ? "" : "s"} matched`
-      : "checkpoints not checked (AUDIT_PUBLIC_KEY_FILE is not set)",
-  ];
+      ? `${report.checkpoints} signed checkpoint${report.checkpoints === 1 ? "" : "s"} matched${describeCopies(report)}`
+      : "checkpoints not checked (no audit public key: set AUDIT_PUBLIC_KEY_FILE, or start the server once to make the default key)",
+    report.maxCheckpointAgeMs === null
+      ? "checkpoint ages not checked (AUDIT_MAX_CHECKPOINT_AGE_MINUTES is 0)"
+      : report.ok
+        ? `every chain's newest checkpoint younger than ${minutes(report.maxCheckpointAgeMs)}${report.stalestCheckpointAgeMs === null ? "" : ` (the oldest of them ${minutes(report.stalestCheckpointAgeMs)})`}`
+        : null,
+  ].filter((part): part is string => part !== null);
   return parts.join("; ");
+}
+
+function minutes(ms: number): string {
+  const value = ms / 60_000;
+  return `${value < 10 ? value.toFixed(1) : Math.round(value)} min`;
+}
+
+/** Which copies of the checkpoints were compared. */
+function describeCopies(report: VerifyReport): string {
+  const copies = report.copies;
+  if (!copies) return "";
+  const compared = [
+    "the checkpoint folder",
+    copies.database ? "the database's copy" : null,
+    copies.witness ? `the witness ${copies.witness}` : null,
+  ].filter(Boolean);
+  const unread = copies.database ? "" : " (the database's copy is not readable by this role)";
+  const list =
+    compared.length > 1
+      ? `${compared.slice(0, -1).join(", ")} and ${compared.at(-1)}`
+      : "the checkpoint folder";
+  if (!report.ok) return `; copies read: ${list}${unread}`;
+  return compared.length > 1
+    ? `, ${list} agreeing${unread}`
+    : `, in the checkpoint folder${unread}`;
 }

@@ -46,3 +46,29 @@ export async function sealAll(seal: SealCall, batch = SEAL_BATCH): Promise<numbe
     if (sealed < batch) return total;
   }
 }
+
+/**
+ * Seal until every event that had committed when this was called is sealed. If another sealer
+ * holds the lock (the server's, every 250 ms), audit_seal() here returns 0 at once while that one
+ * is still chaining: wait for it (up to `waitMs`), so that a checkpoint signed next covers what
+ * has been written. Returns how many events this call itself sealed.
+ */
+export async function sealCommitted(client: pg.ClientBase, waitMs = 10_000): Promise<number> {
+  const mark = await client.query<{ last: string | null }>(
+    "select pg_sequence_last_value('public.audit_events_entry_seq')::text as last",
+  );
+  const last = mark.rows[0]?.last ?? null;
+  const deadline = Date.now() + waitMs;
+  let total = 0;
+  for (;;) {
+    total += await sealAll(sealOver(client));
+    if (last === null) return total;
+    const waiting = await client.query<{ waiting: boolean }>(
+      `select exists (select 1 from audit_events where chain_seq is null and entry_seq <= $1)
+         as waiting`,
+      [last],
+    );
+    if (!waiting.rows[0]?.waiting || Date.now() >= deadline) return total;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}

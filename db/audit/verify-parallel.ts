@@ -1,7 +1,7 @@
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import pg from "pg";
-import type { Checkpoint } from "./checkpoint";
+import type { CheckpointAt } from "./checkpoint";
 import { preferChainIndex, verifyRange, type RangeSpec, type Segment } from "./verify-range";
 
 /**
@@ -94,7 +94,7 @@ export function reviveSpec(spec: Wire<RangeSpec>): RangeSpec {
   return {
     ...spec,
     start: spec.start ? { seq: spec.start.seq, prevHash: toBuffer(spec.start.prevHash) } : null,
-    checkpoints: spec.checkpoints.map((checkpoint): Checkpoint => ({
+    checkpoints: spec.checkpoints.map((checkpoint): CheckpointAt => ({
       ...checkpoint,
       hash: toBuffer(checkpoint.hash),
     })),

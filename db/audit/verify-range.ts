@@ -7,7 +7,7 @@ import {
   int8Text,
   uuidText,
 } from "./canonical";
-import type { Checkpoint } from "./checkpoint";
+import type { CheckpointAt } from "./checkpoint";
 import { BinaryCopyReader, copyOut } from "./copy-out";
 
 /**
@@ -42,7 +42,7 @@ export interface RangeSpec {
   /** What the first event must be, when known: its seq and the hash before it. */
   start: { seq: number; prevHash: Buffer } | null;
   /** The chain's signed checkpoints in this stretch, by ascending seq. */
-  checkpoints: readonly Checkpoint[];
+  checkpoints: readonly CheckpointAt[];
   /** Seqs whose verified hash the caller wants (to sign a checkpoint there), ascending. */
   capture: readonly number[];
   /** Events per page (at least 2). */
@@ -256,7 +256,10 @@ export async function verifyRange(
       }
       segment.first = { seq, id: eventId, prevHash: storedPrev() ?? Buffer.alloc(0) };
       expected = seq;
-      while (checkpoints[nextCheckpoint] && (checkpoints[nextCheckpoint] as Checkpoint).seq < seq) {
+      while (
+        checkpoints[nextCheckpoint] &&
+        (checkpoints[nextCheckpoint] as CheckpointAt).seq < seq
+      ) {
         nextCheckpoint += 1;
       }
     }

@@ -1,7 +1,9 @@
 import type { KeyObject } from "node:crypto";
 import type pg from "pg";
 import { CHAIN_ID_SQL, DEPLOYMENT_CHAIN_ID, GENESIS_HASH } from "./canonical";
-import { readCheckpoints, type ChainHead, type Checkpoint } from "./checkpoint";
+import type { ChainHead, CheckpointAt } from "./checkpoint";
+import { checkCopies, checkpointsToMatch, newestOf } from "./checkpoint-sequence";
+import { readCopies, type CheckpointCopies, type CheckpointSources } from "./checkpoint-store";
 import {
   InProcessRunner,
   ThreadRunner,
@@ -27,6 +29,10 @@ export type { VerifyFailure } from "./verify-range";
  * that every event names the hash before it, that each chain ends where its head says, and that
  * every signed checkpoint matches the event at its size. Events not sealed yet are counted, and
  * the oldest of them must be younger than `maxUnsealedAgeMs`: older means the sealer has stalled.
+ * The copies of the checkpoints (the folder, the database's and a witness's) must agree and run
+ * without gaps (db/audit/checkpoint-sequence.ts), and with `maxCheckpointAgeMs` every chain's
+ * newest checkpoint must be younger than that: older means checkpoints have stopped, or the newest
+ * were removed, and truncation would go unseen (docs/decisions/014-default-signed-checkpoints.md).
  * The first problem found stops the run and is reported precisely. Everything is read in one
  * REPEATABLE READ snapshot, so events appended or sealed while it runs neither confuse it nor are
  * checked. It only reads.
@@ -40,8 +46,18 @@ export type { VerifyFailure } from "./verify-range";
 export interface VerifyOptions {
   /** Only these chains (partnership ids, or the deployment chain's id). */
   chains?: readonly string[];
-  /** Checkpoint notes to check the chains against, and the public key that signed them. */
-  checkpoints?: { dir: string; publicKey: KeyObject };
+  /**
+   * Checkpoint notes to check the chains against: the folder (and a witness folder) they are in,
+   * and the public key that signed them. The database's copy is read too when the role can.
+   */
+  checkpoints?: CheckpointSources & { publicKey: KeyObject };
+  /**
+   * Fail a chain whose newest checkpoint was signed longer ago than this (or, with none, whose
+   * first event is older than this); also the witness's newest. Unset or 0: not checked.
+   */
+  maxCheckpointAgeMs?: number | null;
+  /** The time to judge ages by (milliseconds since the epoch); default now. */
+  now?: number;
   /**
    * Start these chains at one of their signed checkpoints instead of at seq 1: events up to it
    * (archived months) are not read, and the next event must follow the checkpoint's hash.
@@ -86,6 +102,8 @@ export interface ChainReport {
   /** The newest event verified: what a checkpoint of this chain signs. Null for an empty chain. */
   head: ChainHead | null;
   checkpoints: number;
+  /** The chain's newest numbered checkpoint: its number and when it was signed. */
+  newestCheckpoint: { number: number; seq: number; signedAt: number; text: string } | null;
   /** The signed checkpoint the chain was verified from, when it did not start at seq 1. */
   startedAt: number | null;
 }
@@ -110,6 +128,12 @@ export interface VerifyReport {
   workers: number;
   /** The events asked for in `capture` that were verified, with their hashes. */
   captured: ChainHead[];
+  /** Which copies of the checkpoints were compared; null when checkpoints were not checked. */
+  copies: { folder: string; database: boolean; witness: string | null } | null;
+  /** The age every chain's newest checkpoint was held to; null when ages were not checked. */
+  maxCheckpointAgeMs: number | null;
+  /** The oldest of the chains' newest checkpoints, in milliseconds; null when none was found. */
+  stalestCheckpointAgeMs: number | null;
   elapsedMs: number;
 }
 
@@ -133,7 +157,7 @@ interface ChainPlan {
   startHash: Buffer;
   startedAt: number | null;
   maxSeq: number;
-  checkpoints: Checkpoint[];
+  checkpoints: CheckpointAt[];
   capture: number[];
 }
 
@@ -162,6 +186,8 @@ export async function verifyAuditLog(
   const progressEvery = options.progressEvery ?? 250_000;
   const maxUnsealedAgeMs = options.maxUnsealedAgeMs ?? 5 * 60_000;
   const only = options.chains ? [...new Set(options.chains.map((id) => id.toLowerCase()))] : null;
+  const now = options.now ?? Date.now();
+  const maxCheckpointAgeMs = options.maxCheckpointAgeMs || null;
   for (const chainId of [...(only ?? []), ...(options.starts ?? []).map((s) => s.chainId)]) {
     if (!UUID.test(chainId)) throw new Error(`${JSON.stringify(chainId)} is not a chain id`);
   }
@@ -173,6 +199,8 @@ export async function verifyAuditLog(
   let headsChecked = false;
   let unsealed: UnsealedReport = { events: 0, oldestAgeMs: null };
   let workers = 1;
+  let copies: CheckpointCopies | null = null;
+  let stalestCheckpointAgeMs: number | null = null;
   const captured: ChainHead[] = [];
   const captureByChain = new Map<string, number[]>();
   for (const { chainId, seq } of options.capture ?? []) {
@@ -193,35 +221,39 @@ export async function verifyAuditLog(
     unsealed,
     workers,
     captured,
+    copies: copies && {
+      folder: copies.folder.where,
+      database: copies.database !== null,
+      witness: copies.witness?.where ?? null,
+    },
+    maxCheckpointAgeMs,
+    stalestCheckpointAgeMs,
     elapsedMs: performance.now() - started,
   });
 
-  const checkpointsByChain = new Map<string, Checkpoint[]>();
+  const checkpointsByChain = new Map<string, CheckpointAt[]>();
   if (options.checkpoints) {
-    const { checkpoints, problems } = await readCheckpoints(
-      options.checkpoints.dir,
-      options.checkpoints.publicKey,
-    );
-    const [problem] = problems.filter(
-      (candidate) => !only || (candidate.chainId !== null && only.includes(candidate.chainId)),
-    );
-    if (problem) {
-      return report({
-        chainId: problem.chainId,
-        seq: problem.seq,
-        eventId: null,
-        problem: `checkpoint ${problem.file} cannot be trusted: ${problem.problem}`,
-      });
-    }
-    for (const checkpoint of checkpoints) {
+    // Read before the snapshot is taken, so that every event a checkpoint covers is in it.
+    copies = await readCopies(client, options.checkpoints, options.checkpoints.publicKey, only);
+    const problem = checkCopies(copies);
+    if (problem) return report(problem);
+    const matched = checkpointsToMatch(copies);
+    if (matched.failure) return report(matched.failure);
+    for (const [chainId, checkpoints] of matched.byChain) {
       // A checkpoint of an empty chain says nothing.
-      if ((only && !only.includes(checkpoint.chainId)) || checkpoint.seq === 0) continue;
-      const list = checkpointsByChain.get(checkpoint.chainId) ?? [];
-      list.push(checkpoint);
-      checkpointsByChain.set(checkpoint.chainId, list);
+      const list = checkpoints.filter((checkpoint) => checkpoint.seq > 0);
+      if (list.length) checkpointsByChain.set(chainId, list);
     }
   }
-  const starts = new Map<string, Checkpoint>();
+  const newestCheckpoints = newestOf(
+    copies && {
+      ...copies.folder,
+      checkpoints: [copies.folder, copies.database, copies.witness].flatMap(
+        (copy) => copy?.checkpoints ?? [],
+      ),
+    },
+  );
+  const starts = new Map<string, CheckpointAt>();
   for (const start of options.starts ?? []) {
     const checkpoint = checkpointsByChain
       .get(start.chainId.toLowerCase())
@@ -334,11 +366,20 @@ export async function verifyAuditLog(
     };
 
     const finish = (plan: ChainPlan, segments: Segment[]) => {
+      const newest = newestCheckpoints.get(plan.chainId);
       const chain: ChainReport = {
         chainId: plan.chainId,
         events: 0,
         head: null,
         checkpoints: 0,
+        newestCheckpoint: newest?.sequence
+          ? {
+              number: newest.sequence.number,
+              seq: newest.seq,
+              signedAt: newest.sequence.signedAt,
+              text: newest.text,
+            }
+          : null,
         startedAt: plan.startedAt,
       };
       chains.push(chain);
@@ -469,6 +510,52 @@ export async function verifyAuditLog(
           eventId: null,
           problem: `a signed checkpoint covers seq ${first.seq}, but the chain has no events: events were removed`,
         });
+      }
+    }
+
+    const witnessed = newestOf(copies?.witness ?? null);
+    for (const chain of chains) {
+      const newest = chain.newestCheckpoint;
+      const age = newest ? now - newest.signedAt : null;
+      if (age !== null) stalestCheckpointAgeMs = Math.max(stalestCheckpointAgeMs ?? 0, age);
+      if (maxCheckpointAgeMs === null) continue;
+      if (newest && age !== null && age > maxCheckpointAgeMs) {
+        throw new Failed({
+          chainId: chain.chainId,
+          seq: null,
+          eventId: null,
+          problem: `its newest checkpoint (${newest.number}, at seq ${newest.seq}) was signed ${describeAge(age)} ago, more than ${describeAge(maxCheckpointAgeMs)}: checkpoints have stopped, or the newest were removed, and events removed since it would go unseen (is the server running? \`npm run audit:checkpoint\` signs one now)`,
+        });
+      }
+      if (!newest) {
+        // A chain new since the last checkpoint has until the next one (or two).
+        const first = await client.query<{ age_ms: string }>(
+          `select (extract(epoch from ($2::timestamptz - occurred_at)) * 1000)::bigint::text as age_ms
+           from audit_events where ${CHAIN_ID_SQL} = $1::uuid and chain_seq is not null
+           order by chain_seq limit 1`,
+          [chain.chainId, new Date(now)],
+        );
+        const firstAge = Number(first.rows[0]?.age_ms ?? 0);
+        if (firstAge > maxCheckpointAgeMs) {
+          throw new Failed({
+            chainId: chain.chainId,
+            seq: null,
+            eventId: null,
+            problem: `the chain has no checkpoint${options.checkpoints ? "" : " that could be checked (no audit public key)"}, and its first event is ${describeAge(firstAge)} old, more than ${describeAge(maxCheckpointAgeMs)}: nothing vouches for its events, and events removed from its end would go unseen`,
+          });
+        }
+      }
+      if (newest && copies?.witness) {
+        const seen = witnessed.get(chain.chainId)?.sequence;
+        const witnessAge = seen ? now - seen.signedAt : null;
+        if (!seen || witnessAge === null || witnessAge > maxCheckpointAgeMs) {
+          throw new Failed({
+            chainId: chain.chainId,
+            seq: null,
+            eventId: null,
+            problem: `the witness ${copies.witness.where} holds no checkpoint of the chain signed in the last ${describeAge(maxCheckpointAgeMs)} (${seen && witnessAge !== null ? `its newest is checkpoint ${seen.number}, signed ${describeAge(witnessAge)} ago` : "it holds none"}; the newest is checkpoint ${newest.number}): checkpoints are not reaching the witness`,
+          });
+        }
       }
     }
 

@@ -2,23 +2,32 @@ import { createPublicKey } from "node:crypto";
 import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { generateSigningKeyPair, verifierKey } from "../audit/checkpoint";
-import { loadAuditConfig } from "../audit/config";
+import {
+  SIGNING_KEY_FILE_NAME,
+  generateSigningKeyPair,
+  publicKeyFileFor,
+  verifierKey,
+} from "../audit/checkpoint";
+import { defaultKeyDir, loadAuditConfig } from "../audit/config";
+import { loadDatabaseConfig } from "../config";
 
 /**
  * `npm run audit:keygen [-- --out <dir>]`: make the Ed25519 key pair that signs access-log
  * checkpoints: `audit-signing-key.pem` (private, mode 0600) and `audit-signing-key.pub.pem`, in
- * `.data/audit-keys` unless told otherwise. Never replaces an existing key. Keep the private key
- * away from the database and its operators; give the public key to whoever verifies.
+ * `<DATA_DIR>/audit-keys` (where the server makes one at its first start when it has none) unless
+ * told otherwise. Never replaces an existing key. Keep the private key away from the database and
+ * its operators; give the public key to whoever verifies.
  */
 async function main(): Promise<void> {
   const outIndex = process.argv.indexOf("--out");
   const dir = path.resolve(
-    outIndex >= 0 ? (process.argv[outIndex + 1] ?? "") : path.join(".data", "audit-keys"),
+    outIndex >= 0
+      ? (process.argv[outIndex + 1] ?? "")
+      : defaultKeyDir(loadDatabaseConfig().dataDir),
   );
   const { keyName } = loadAuditConfig();
-  const privateFile = path.join(dir, "audit-signing-key.pem");
-  const publicFile = path.join(dir, "audit-signing-key.pub.pem");
+  const privateFile = path.join(dir, SIGNING_KEY_FILE_NAME);
+  const publicFile = publicKeyFileFor(privateFile);
   for (const file of [privateFile, publicFile]) {
     if (existsSync(file))
       throw new Error(`${file} already exists: a signing key is never replaced in place`);

@@ -1,34 +1,37 @@
 import { execFile } from "node:child_process";
-import { generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { sql, type Kysely, type Transaction } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { signCheckpoint, writeCheckpoint } from "../../db/audit/checkpoint";
 import { createDatabase, withCredentials } from "../../db/bootstrap";
 import { createKysely, createPool } from "../../db/connection";
 import { DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
 import type { Database } from "../../db/types";
-import { rechainFrom, seal, verifyAs } from "../support/audit";
+import { startAuditJobs } from "../../server/audit-jobs";
+import { loadServerConfig } from "../../server/config";
+import { rechainFrom, verifyAs } from "../support/audit";
+import { collectingLogger, ManualClock } from "../support/clock";
 import { dropDatabase, failOnPoolError, TEST_POOL, waitUntilUnused } from "../support/database";
 
 /**
- * `npm run audit:verify` itself, run as a command on the demo partnership's database: it passes,
- * and it fails naming the event after each of four tamperings by a database superuser (editing,
- * deleting and inserting an event, and rewriting the tail of the chain consistently, which only a
- * checkpoint signed before it can show). Each tampering is made on a copy of the seeded database.
+ * `npm run audit:verify` itself, run as a command on the demo partnership's database as `npm start`
+ * leaves it (seeded, then the server's first checkpoint signed with the key it made at its first
+ * start), with nothing configured but the data folder and the database: it passes, and it fails
+ * naming the event after each of four tamperings by a database superuser (editing, deleting and
+ * inserting an event, and rewriting the tail of the chain consistently, which only a checkpoint
+ * signed before it can show). Each tampering is made on a copy of the seeded database.
  */
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
 const CHAIN = DEMO_PARTNERSHIP_ID;
 
 let source = "";
-let keyDir = "";
-let checkpointDir = "";
-let publicKeyFile = "";
+let dataDir = "";
 let headSeq = 0;
+let beforeFirstCheckpoint: { code: number; stdout: string; stderr: string } | null = null;
 const copies: string[] = [];
 
 interface Urls {
@@ -65,8 +68,14 @@ async function withPool<T>(url: string, work: (db: Kysely<Database>) => Promise<
   }
 }
 
-/** Run `npm run audit:verify`'s command against a database, with the checkpoints signed for it. */
+/**
+ * Run `npm run audit:verify`'s command against a database, as on a default install: no AUDIT_
+ * setting, the key and the checkpoints where the server made them in the data folder.
+ */
 function auditVerify(urls: Urls): Promise<{ code: number; stdout: string; stderr: string }> {
+  const env = Object.fromEntries(
+    Object.entries(process.env).filter(([name]) => !name.startsWith("AUDIT_")),
+  ) as NodeJS.ProcessEnv;
   return new Promise((resolve) => {
     execFile(
       process.execPath,
@@ -74,13 +83,7 @@ function auditVerify(urls: Urls): Promise<{ code: number; stdout: string; stderr
       {
         cwd: ROOT,
         encoding: "utf8",
-        env: {
-          ...process.env,
-          DATABASE_URL: urls.app,
-          DATABASE_OWNER_URL: urls.owner,
-          AUDIT_PUBLIC_KEY_FILE: publicKeyFile,
-          AUDIT_CHECKPOINT_DIR: checkpointDir,
-        },
+        env: { ...env, DATA_DIR: dataDir, DATABASE_URL: urls.app, DATABASE_OWNER_URL: urls.owner },
         timeout: 60_000,
       },
       (error, stdout, stderr) => {
@@ -125,37 +128,73 @@ beforeAll(async () => {
   await withAdmin((admin) => createDatabase(admin, source, cluster.template));
   const urls = urlsOf(source);
   await withPool(urls.owner, (owner) => seedDemoPartnership(owner));
-  await withPool(urls.app, (app) => seal({ app }));
+  dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "crosswalk-demo-verify-"));
+  // Between the seed and the server's first checkpoint (a moment at `npm start`).
+  beforeFirstCheckpoint = await auditVerify(urls);
 
-  keyDir = await fs.mkdtemp(path.join(os.tmpdir(), "crosswalk-demo-verify-"));
-  checkpointDir = path.join(keyDir, "checkpoints");
-  await fs.mkdir(checkpointDir);
-  const pair = generateKeyPairSync("ed25519");
-  publicKeyFile = path.join(keyDir, "audit-public.pem");
-  await fs.writeFile(publicKeyFile, pair.publicKey.export({ type: "spki", format: "pem" }));
+  // The server's access-log jobs as `npm start` runs them: at start they make the key, seal the
+  // seed's events and sign the first checkpoints.
+  await withPool(urls.app, async (app) => {
+    const clock = new ManualClock();
+    clock.time = Date.now();
+    const config = loadServerConfig({
+      DATA_DIR: dataDir,
+      DATABASE_URL: urls.app,
+      DATABASE_OWNER_URL: urls.owner,
+    });
+    const jobs = await startAuditJobs({
+      db: app,
+      ownerUrl: urls.owner,
+      settings: config.audit,
+      logger: collectingLogger().logger,
+      clock,
+    });
+    await clock.advance(0, jobs.jobs);
+    await jobs.stop();
+  });
   const report = await verifyAs(urls.owner, { chains: [CHAIN] });
   const head = report.chains[0]?.head;
   if (!report.ok || !head) throw new Error("the seeded demo log does not verify");
   headSeq = head.seq;
-  await writeCheckpoint(
-    checkpointDir,
-    head,
-    signCheckpoint(head, { name: "crosswalk-audit", privateKey: pair.privateKey }),
-  );
 }, 120_000);
 
 afterAll(async () => {
   for (const name of [...copies, source]) if (name) await dropDatabase(name);
-  if (keyDir) await fs.rm(keyDir, { recursive: true, force: true });
+  if (dataDir) await fs.rm(dataDir, { recursive: true, force: true });
 });
 
 describe("npm run audit:verify on the demo partnership's database", () => {
+  it("passes right after seeding, before the server has signed its first checkpoint", () => {
+    expect(beforeFirstCheckpoint?.stderr).not.toMatch(/FAILED/);
+    expect(beforeFirstCheckpoint?.code).toBe(0);
+  });
+
   it("passes, checking every event against the signed checkpoint", async () => {
     expect(headSeq).toBeGreaterThan(20);
     const result = await auditVerify(urlsOf(source));
     expect(result.stderr).not.toMatch(/FAILED/);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^OK: \d+ events/);
+    expect(result.stdout).toMatch(
+      /1 signed checkpoint matched, the checkpoint folder and the database's copy agreeing/,
+    );
+  });
+
+  it("fails, naming the chain, after a superuser removes the newest events and rewinds the head", async () => {
+    const urls = await tamperedCopy(async (trx, events) => {
+      const kept = events[events.length - 4];
+      await sql`delete from audit_events where partnership_id = ${CHAIN} and chain_seq > ${kept?.seq}`.execute(
+        trx,
+      );
+      await sql`update audit_chain_heads set seq = ${kept?.seq}, hash = ${kept?.hash} where chain_id = ${CHAIN}`.execute(
+        trx,
+      );
+    });
+    const result = await auditVerify(urls);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain(
+      `FAILED at chain ${CHAIN}, seq ${headSeq - 2}: a signed checkpoint covers seq ${headSeq}, but the chain ends at seq ${headSeq - 3}: events were removed`,
+    );
   });
 
   it("fails, naming the event, after a superuser edits one", async () => {
