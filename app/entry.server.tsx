@@ -1,9 +1,10 @@
 import { PassThrough } from "node:stream";
 import type { AppLoadContext, EntryContext, HandleErrorFunction } from "@remix-run/node";
 import { createReadableStreamFromReadable } from "@remix-run/node";
-import { RemixServer } from "@remix-run/react";
+import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { loggablePath } from "./loggable-path";
 import { NonceProvider } from "./ui/nonce";
 
 const ABORT_DELAY = 5_000;
@@ -57,8 +58,33 @@ export default function handleRequest(
   });
 }
 
-/** Unexpected errors are logged (name, code, stack: never request data) with the request id. */
+/** Errors a service raises on purpose, should one ever reach Remix without serviceCall. */
+const REFUSALS: Record<string, number> = { AccessRefused: 403, RecordNotFound: 404 };
+
+/**
+ * A refusal (a 4xx thrown on purpose: a hidden record, a refused role, a malformed form, an
+ * address no route serves) is the service working, not a fault: the HTTP host's request line
+ * already records it (status, path without its query, request id, `refused`), so here it is a
+ * debug line only, never a stack. Anything else is a fault: one error line with its name, code and
+ * stack, never request data.
+ */
 export const handleError: HandleErrorFunction = (error, { request, context }) => {
   if (request.signal.aborted) return;
-  context.logger.error({ err: error }, "unhandled error");
+  const status = isRouteErrorResponse(error)
+    ? error.status
+    : error instanceof Error
+      ? REFUSALS[error.name]
+      : undefined;
+  const fields = {
+    requestId: context.requestId,
+    method: request.method,
+    path: loggablePath(new URL(request.url).pathname),
+  };
+  if (status !== undefined && status >= 400 && status < 500) {
+    context.logger.debug({ ...fields, status, refused: true }, "request refused");
+    return;
+  }
+  // A 5xx error response carries the error it wraps, if any: log that.
+  const fault = isRouteErrorResponse(error) && "error" in error ? error.error : error;
+  context.logger.error({ ...fields, err: fault }, "unhandled error");
 };

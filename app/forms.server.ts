@@ -69,5 +69,7 @@ export function wholeNumberField(
   const answer = typeof raw === "string" ? raw.trim() : "";
   const value = Number(answer);
   if (/^\d+$/.test(answer) && value >= range.min && value <= range.max) return { value };
-  return { answer, errors: [{ field, message: answer === "" ? range.empty : range.invalid }] };
+  const message = answer === "" ? range.empty : range.invalid;
+  // Shown again no longer than a number could be.
+  return { answer: answer.slice(0, 20), errors: [{ field, message }] };
 }

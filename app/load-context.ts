@@ -21,6 +21,11 @@ export interface CrosswalkLoadContext {
   /** True when the request reached us over HTTPS (directly or through a trusted proxy). */
   secure: boolean;
   cspNonce: string;
+  /**
+   * Where people reach Crosswalk (PUBLIC_URL, an origin without a trailing slash), for links that
+   * are passed on, such as set-password links: never taken from the request's Host header.
+   */
+  publicUrl: string;
 }
 
 declare module "@remix-run/server-runtime" {

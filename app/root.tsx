@@ -23,6 +23,7 @@ import {
   type NavigationItem,
 } from "./ui/frame";
 import { DocumentTitle } from "./ui/document-title";
+import { errorPageFor } from "./ui/error-pages";
 import { useNonce } from "./ui/nonce";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles/crosswalk.css" }];
@@ -94,37 +95,15 @@ export default function App() {
   return <Outlet />;
 }
 
-const ERROR_PAGES: Record<number, { title: string; body: string }> = {
-  400: {
-    title: "There is a problem with your request",
-    body: "The request could not be understood. Go back and try again.",
-  },
-  403: {
-    title: "You do not have permission to do this",
-    body: "If you think you should be able to, contact your agency lead or the partnership's administrator.",
-  },
-  404: {
-    title: "Page not found",
-    body: "If you typed the web address, check it is correct. If you followed a link to a young person's record, you may not have access to it.",
-  },
-  405: {
-    title: "There is a problem with your request",
-    body: "That action is not available on this page.",
-  },
-  429: { title: "Too many requests", body: "Wait a few minutes and try again." },
-};
-
-const SERVER_ERROR = {
-  title: "Sorry, there is a problem with the service",
-  body: "Try again later. Nothing you had already saved has been lost.",
-};
+/** The statuses whose text, when there is one, is written for the person and shown. */
+const EXPLAINED = new Set([400, 403, 409]);
 
 function errorPage(error: unknown) {
   const status = isRouteErrorResponse(error) ? error.status : 500;
-  const page = ERROR_PAGES[status] ?? SERVER_ERROR;
-  // A 403 may carry a reason written for the person (from the access policies).
+  const page = errorPageFor(status);
+  // A 403 may carry a reason from the access policies; a 400 or 409 what was wrong.
   const reason =
-    isRouteErrorResponse(error) && status === 403 && typeof error.data === "string"
+    isRouteErrorResponse(error) && EXPLAINED.has(status) && typeof error.data === "string"
       ? error.data
       : null;
   return { page, reason };

@@ -1,12 +1,25 @@
 import { randomUUID } from "node:crypto";
-import { createRequestHandler } from "@remix-run/express";
-import type { ServerBuild } from "@remix-run/node";
-import express, { type Express } from "express";
+import {
+  createRequestHandler,
+  writeReadableStreamToWritable,
+  type AppLoadContext,
+  type ServerBuild,
+} from "@remix-run/node";
+import express, {
+  type Express,
+  type NextFunction,
+  type Request as ExpressRequest,
+  type Response as ExpressResponse,
+} from "express";
 import { sql, type Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/types";
 import type { SessionSettings } from "../app/load-context";
+import { loggablePath } from "../app/loggable-path";
+import { DEFAULT_MAX_FORM_BYTES, DEFAULT_PUBLIC_URL } from "./config";
+import { sendErrorPage } from "./error-page";
 import { requestScope } from "./logger";
+import { boundedBody, methodsServed } from "./request-limits";
 import { cspNonce, noStore, sameOriginOnly, securityHeaders } from "./security";
 
 export interface AppOptions {
@@ -16,11 +29,21 @@ export interface AppOptions {
   build: ServerBuild | (() => Promise<ServerBuild>);
   mode: "development" | "production" | "test";
   trustProxy?: string;
+  /**
+   * Where people reach Crosswalk (PUBLIC_URL): links that are passed on are built on it. A
+   * function when it is known only once listening (PORT=0 with no PUBLIC_URL).
+   */
+  publicUrl?: string | (() => string);
+  /** The largest request body read (MAX_FORM_BYTES); anything larger is a 413. */
+  maxBodyBytes?: number;
   /** Flipped by graceful shutdown: responses then ask clients to close their connections. */
   isShuttingDown?: () => boolean;
 }
 
-/** The HTTP host: headers, CSRF check, request ids, logs, health checks, then Remix. */
+/**
+ * The HTTP host: headers, CSRF check, request ids, logs, health checks, the methods each route
+ * serves and a bound on request bodies, then Remix.
+ */
 export function createApp(options: AppOptions): Express {
   const { db, logger } = options;
   const app = express();
@@ -34,7 +57,13 @@ export function createApp(options: AppOptions): Express {
     if (options.isShuttingDown?.()) res.setHeader("Connection", "close");
     const started = process.hrtime.bigint();
     res.on("finish", () => {
-      // The path only: query strings can carry search terms, which may be personal data.
+      // The path only: query strings can carry search terms, which may be personal data. A 4xx
+      // is a refusal (a hidden record, a wrong method, a cross-site form...): this line says so,
+      // and is the only line it gets.
+      const refused =
+        res.statusCode >= 400 && res.statusCode < 500
+          ? ((res.locals.refusedBecause as string | undefined) ?? true)
+          : undefined;
       logger.info(
         {
           requestId,
@@ -42,7 +71,7 @@ export function createApp(options: AppOptions): Express {
           path: loggablePath(req.path),
           status: res.statusCode,
           durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
-          ...(res.locals.refusedBecause ? { refused: res.locals.refusedBecause as string } : {}),
+          ...(refused === undefined ? {} : { refused }),
         },
         "request",
       );
@@ -79,11 +108,17 @@ export function createApp(options: AppOptions): Express {
   app.use("/assets", express.static("public/assets", { maxAge: "1d", index: false }));
   app.use("/styles", express.static("public/styles", { maxAge: "1h", index: false }));
 
-  app.use(noStore, sameOriginOnly);
-  const remix = createRequestHandler({
-    build: options.build,
-    mode: options.mode,
-    getLoadContext: (req, res) => ({
+  const build = options.build;
+  const currentBuild = () => Promise.resolve(typeof build === "function" ? build() : build);
+  app.use(
+    noStore,
+    sameOriginOnly,
+    methodsServed(currentBuild),
+    boundedBody(options.maxBodyBytes ?? DEFAULT_MAX_FORM_BYTES),
+  );
+  const remix = createRequestHandler(build, options.mode);
+  app.all("*", (req, res, next) => {
+    const context: AppLoadContext = {
       db,
       logger,
       sessions: options.sessions,
@@ -91,17 +126,75 @@ export function createApp(options: AppOptions): Express {
       clientAddress: req.ip ?? null,
       secure: req.secure,
       cspNonce: res.locals.cspNonce as string,
-    }),
+      publicUrl:
+        typeof options.publicUrl === "function"
+          ? options.publicUrl()
+          : (options.publicUrl ?? DEFAULT_PUBLIC_URL),
+    };
+    remix(remixRequest(req, res), context)
+      .then((response) => sendResponse(req, res, response))
+      .catch(next);
   });
-  app.all("*", (req, res, next) => {
-    remix(req, res, next).catch(next);
+  // A fault outside Remix (which answers its own with the error page): one error line, and the
+  // GOV.UK page without any detail.
+  app.use((error: unknown, req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
+    logger.error({ err: error, path: loggablePath(req.path) }, "unhandled error");
+    if (res.headersSent) res.destroy();
+    else sendErrorPage(res, 500);
   });
   return app;
 }
 
-/** Paths that carry a credential (one-time set-password links) are logged without it. */
-export function loggablePath(path: string): string {
-  return path.replace(/^\/set-password\/[^/]+/, "/set-password/[token]");
+/**
+ * The Fetch API request Remix serves, made as @remix-run/express makes it (its host respects
+ * "trust proxy"), but with the body boundedBody has already read rather than the socket's stream.
+ */
+function remixRequest(req: ExpressRequest, res: ExpressResponse): Request {
+  const portOf = (header: string) => Number.parseInt(req.get(header)?.split(":")[1] ?? "", 10);
+  const port = [portOf("X-Forwarded-Host"), portOf("host")].find(Number.isSafeInteger);
+  const url = new URL(
+    `${req.protocol}://${req.hostname}${port ? `:${port}` : ""}${req.originalUrl}`,
+  );
+  let controller: AbortController | null = new AbortController();
+  // Loaders and actions stop once the answer can no longer be sent.
+  res.on("finish", () => (controller = null));
+  res.on("close", () => controller?.abort());
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    for (const one of Array.isArray(value) ? value : value ? [value] : [])
+      headers.append(name, one);
+  }
+  const body = res.locals.body as Uint8Array<ArrayBuffer> | undefined;
+  return new Request(url.href, {
+    method: req.method,
+    headers,
+    signal: controller.signal,
+    ...(body && req.method !== "GET" && req.method !== "HEAD" ? { body } : {}),
+  });
+}
+
+/**
+ * Send Remix's answer. An error from a resource route (a download, an export) comes back bare,
+ * without the app's error boundary: the person gets the GOV.UK page for its status instead.
+ * Single-fetch answers (`.data`) are for Remix's own script and go as they are.
+ */
+async function sendResponse(req: ExpressRequest, res: ExpressResponse, response: Response) {
+  const bare =
+    response.status >= 400 &&
+    !req.path.endsWith(".data") &&
+    !(response.headers.get("Content-Type") ?? "").startsWith("text/html");
+  if (!bare) {
+    res.statusMessage = response.statusText;
+    res.status(response.status);
+    for (const [name, value] of response.headers) res.append(name, value);
+    if (response.body) await writeReadableStreamToWritable(response.body, res);
+    else res.end();
+    return;
+  }
+  await response.body?.cancel();
+  const cookie = response.headers.get("Set-Cookie");
+  if (cookie) res.setHeader("Set-Cookie", cookie);
+  sendErrorPage(res, response.status);
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

@@ -9,6 +9,15 @@ import {
   type DatabaseConfig,
 } from "../db/config";
 
+/**
+ * MAX_FORM_BYTES's default. The longest form (a decision to share, every answer at its limit, in
+ * characters that take 4 bytes and 12 once URL-encoded) is about 150 KB.
+ */
+export const DEFAULT_MAX_FORM_BYTES = 256 * 1024;
+
+/** PUBLIC_URL when neither it, HOST nor PORT is set: what the server then listens on. */
+export const DEFAULT_PUBLIC_URL = "http://127.0.0.1:3000";
+
 const ServerEnvSchema = DatabaseEnvSchema.extend({
   NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
@@ -30,6 +39,20 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
     .default(12),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
+  /** Where people reach Crosswalk, for links passed on (set-password links). Default: HOST:PORT. */
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http:// or https:// address" })
+    .refine((value) => /^https?:\/\/[^/?#]+\/?$/.test(value), {
+      error: "must be an address with no path, like https://crosswalk.example.org",
+    })
+    .optional(),
+  /** The largest request body read; anything larger is answered 413. */
+  MAX_FORM_BYTES: z.coerce
+    .number()
+    .int()
+    .min(16 * 1024)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_MAX_FORM_BYTES),
   /** How often the sealer chains the access-log events that have committed. */
   AUDIT_SEAL_INTERVAL_MS: z.coerce.number().int().min(10).max(60_000).default(250),
   /** How many months of access-log partitions are kept ready ahead of the current one. */
@@ -70,6 +93,12 @@ export interface ServerConfig {
   shutdownGraceMs: number;
   /** How long the server keeps accepting (while answering /readyz with 503) before it stops. */
   shutdownDrainMs: number;
+  /** PUBLIC_URL as an origin (no trailing slash); by default the address listened on. */
+  publicUrl: string;
+  /** PUBLIC_URL was given (otherwise publicUrl follows the port actually listened on). */
+  publicUrlConfigured: boolean;
+  /** MAX_FORM_BYTES. */
+  maxFormBytes: number;
   auth: AuthSettings;
   database: DatabaseConfig;
   audit: AuditJobSettings;
@@ -86,6 +115,11 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
     trustProxy: parsed.TRUST_PROXY,
     shutdownGraceMs: parsed.SHUTDOWN_GRACE_SECONDS * 1000,
     shutdownDrainMs: parsed.SHUTDOWN_DRAIN_MS,
+    publicUrl: parsed.PUBLIC_URL
+      ? new URL(parsed.PUBLIC_URL).origin
+      : listeningUrl(parsed.HOST, parsed.PORT),
+    publicUrlConfigured: parsed.PUBLIC_URL !== undefined,
+    maxFormBytes: parsed.MAX_FORM_BYTES,
     auth: {
       idleTimeoutMs: parsed.SESSION_IDLE_MINUTES * 60_000,
       absoluteLifetimeMs: parsed.SESSION_ABSOLUTE_HOURS * 3_600_000,
@@ -97,6 +131,16 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
       checkpoints: checkpointSettings(parsed),
     },
   };
+}
+
+/**
+ * The address a browser on this machine reaches the server at: HOST and PORT, with "localhost"
+ * for every-interface addresses (0.0.0.0, ::) and brackets around other IPv6 addresses.
+ */
+export function listeningUrl(host: string, port: number): string {
+  const name =
+    host === "0.0.0.0" || host === "::" ? "localhost" : host.includes(":") ? `[${host}]` : host;
+  return `http://${name}:${port}`;
 }
 
 /** Where and how the server signs checkpoints: the same settings the audit commands read. */

@@ -15,7 +15,7 @@ import {
 } from "../db/seed/demo";
 import { createApp } from "./app";
 import { startAuditJobs } from "./audit-jobs";
-import { loadServerConfig, type ServerConfig } from "./config";
+import { listeningUrl, loadServerConfig, type ServerConfig } from "./config";
 import { createLogger } from "./logger";
 
 const BUILD_PATH = path.resolve("build/server/index.js");
@@ -79,6 +79,7 @@ async function main(): Promise<void> {
   const auditJobs = await startAuditJobs({ db, ownerUrl, settings: config.audit, logger });
 
   let shuttingDown = false;
+  let publicUrl = config.publicUrl;
   const app = createApp({
     db,
     logger,
@@ -86,12 +87,15 @@ async function main(): Promise<void> {
     build,
     mode: config.env,
     trustProxy: config.trustProxy,
+    publicUrl: () => publicUrl,
+    maxBodyBytes: config.maxFormBytes,
     isShuttingDown: () => shuttingDown,
   });
 
   const server: Server = app.listen(config.port, config.host, () => {
     const address = server.address();
     const port = typeof address === "object" && address ? address.port : config.port;
+    if (!config.publicUrlConfigured) publicUrl = listeningUrl(config.host, port);
     logger.info({ host: config.host, port }, "listening");
     printBanner(`http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${port}`, demo);
     if (config.env === "development") void broadcastDevReady(build);

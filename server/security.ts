@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type { NextFunction, Request, RequestHandler, Response } from "express";
 import helmet from "helmet";
+import { sendErrorPage } from "./error-page";
 
 /** A fresh nonce per response, for the inline scripts Remix and GOV.UK Frontend need. */
 export const cspNonce: RequestHandler = (_req, res, next) => {
@@ -84,10 +85,8 @@ export function sameOriginOnly(req: Request, res: Response, next: NextFunction):
 
 function refuse(res: Response, why: string): void {
   res.locals.refusedBecause = why;
-  res
-    .status(403)
-    .type("text/plain")
-    .send(
-      "This request was refused because it did not come from a Crosswalk page. Go back, reload the page and try again.",
-    );
+  sendErrorPage(res, 403, {
+    title: "This request was refused",
+    body: "It did not come from a Crosswalk page. Go back, reload the page and try again.",
+  });
 }

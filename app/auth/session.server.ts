@@ -174,9 +174,24 @@ export async function signOut(request: Request, context: AppLoadContext): Promis
   return lucia.createBlankSessionCookie().serialize();
 }
 
-/** A path on this site to return to after sign-in; anything else (another host, `//evil`) goes home. */
-export function safeReturnPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith("/") || value.startsWith("//") || value.startsWith("/\\"))
-    return "/home";
-  return value;
+/**
+ * A path on this site to return to after sign-in, or the home page. The value is read as a URL
+ * against the site's own origin, as a browser would read it (which drops tabs and newlines and
+ * takes `\\` for `/`): only a same-origin path and query pass, re-serialised, so `/\t/evil.example`,
+ * `/\\evil.example` or `/.//evil.example` cannot send the person to another site, and a control
+ * character cannot reach the Location header.
+ */
+export function safeReturnPath(value: string | null | undefined, origin: string): string {
+  const home = "/home";
+  if (!value || !value.startsWith("/") || /[\p{Cc}\\]/u.test(value)) return home;
+  let url: URL;
+  try {
+    url = new URL(value, origin);
+  } catch {
+    return home;
+  }
+  const path = `${url.pathname}${url.search}`;
+  // A path that starts `//` would itself be read as another host.
+  if (url.origin !== new URL(origin).origin || path.startsWith("//")) return home;
+  return path;
 }

@@ -15,6 +15,14 @@ export interface IssuedLink {
   expiresAt: Date;
 }
 
+/**
+ * The address of a link, as the administrator passes it on: on the configured PUBLIC_URL, never
+ * on the request's Host header, which whoever sends the request chooses.
+ */
+export function setPasswordUrl(publicUrl: string, token: string): string {
+  return `${new URL(publicUrl).origin}/set-password/${token}`;
+}
+
 function hashToken(token: string): string {
   return createHash("sha256").update(token).digest("hex");
 }

@@ -56,7 +56,8 @@ function readTargets(
     const amount = typeof amountValue === "string" ? amountValue.trim() : "";
     const unitValue = form.get(`${rag}-unit`);
     const unit = typeof unitValue === "string" ? unitValue : "";
-    answers[rag] = { amount, unit };
+    // Shown again no longer than a number could be.
+    answers[rag] = { amount: amount.slice(0, 20), unit };
     if (unit !== "hours" && unit !== "workingDays")
       throw data("The form could not be read.", { status: 400 });
     const value = Number(amount);

@@ -39,6 +39,7 @@ import {
 } from "~/ui/date-input";
 import { formatDate, todayInLondon } from "~/ui/dates";
 import { Button, ErrorSummary, type FieldError } from "~/ui/form";
+import { asTyped } from "~/ui/plain-text";
 import { Select } from "~/ui/select";
 import { SuccessBanner } from "~/ui/success-banner";
 import { Tag } from "~/ui/tag";
@@ -128,10 +129,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     if (intent !== "review-date" && intent !== "add") throw data(null, { status: 400 });
     const reply = submission.reply();
     const dateError = dateInputError(reply.error ?? undefined, "reviewDate");
-    const text = (name: string) => {
-      const value = form.get(name);
-      return typeof value === "string" ? value : "";
-    };
+    const text = (name: string) => asTyped(form.get(name), 50);
     return data<ActionResult>(
       {
         intent,

@@ -10,6 +10,7 @@ import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { ROLE_DESCRIPTIONS } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
+import { setPasswordUrl } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
@@ -103,7 +104,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
         const issued = await serviceCall(() => resetUser(ctx, userId));
         // Shown once, in this response: never in a URL, never stored, never cached.
         const link = {
-          url: `${new URL(request.url).origin}/set-password/${issued.token}`,
+          url: setPasswordUrl(context.publicUrl, issued.token),
           expires: formatDateTime(issued.expiresAt),
         };
         return data<ActionResult>(

@@ -7,6 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
+import { setPasswordUrl } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { InvalidInput } from "~/services/errors";
@@ -43,7 +44,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
     // The link is shown once, in this response: never in a URL, never stored, never cached.
     const created = {
       displayName: submission.value.displayName,
-      url: `${new URL(request.url).origin}/set-password/${link.token}`,
+      url: setPasswordUrl(context.publicUrl, link.token),
       expires: formatDateTime(link.expiresAt),
     };
     return data(

@@ -5,7 +5,6 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, Link, useActionData } from "@remix-run/react";
-import { z } from "zod";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -13,6 +12,7 @@ import { lookUpYoungPeople } from "~/services/access-log.server";
 import { searchHref } from "~/ui/access-log-table";
 import { formatDate } from "~/ui/dates";
 import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui/form";
+import { asTyped, plainText } from "~/ui/plain-text";
 import { Table } from "~/ui/table";
 
 export const meta: MetaFunction = () => [
@@ -24,19 +24,20 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   return null;
 }
 
-const NameSchema = z
-  .string()
+const NAME_MAX = 100;
+
+const NameSchema = plainText("The name")
   .trim()
   .min(2, "Enter at least 2 letters of the young person's name")
-  .max(100, "The name must be 100 characters or fewer");
+  .max(NAME_MAX, `The name must be ${NAME_MAX} characters or fewer`);
 
 /** The name travels in the form's body, never the address, and the lookup is recorded. */
 export async function action({ request, context }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "audit.read");
   const form = await readForm(request);
   const raw = form.get("name");
-  const name = typeof raw === "string" ? raw : "";
-  const parsed = NameSchema.safeParse(name);
+  const parsed = NameSchema.safeParse(typeof raw === "string" ? raw : "");
+  const name = asTyped(raw, NAME_MAX);
   if (!parsed.success) {
     const errors: FieldError[] = [
       { field: "name", message: parsed.error.issues[0]?.message ?? "" },

@@ -20,6 +20,7 @@ import {
 import { EMERGENCY_REASON_CODES, REASON_DETAIL_MAX } from "~/services/emergency-access-vocabulary";
 import { formatDateTime, todayInLondon } from "~/ui/dates";
 import { ActionButton, Button, ErrorSummary, type FieldError } from "~/ui/form";
+import { asTyped, plainText } from "~/ui/plain-text";
 import { Radios } from "~/ui/radios";
 import { Textarea } from "~/ui/textarea";
 import { WarningText } from "~/ui/warning-text";
@@ -53,8 +54,7 @@ const IntentSchema = z.enum(["search", "open"]);
 // Each match's form names its fields by the match's place in the list, so ids stay unique.
 const OpenSchema = z.object({
   reason: z.enum(EMERGENCY_REASON_CODES, { error: "Select why you need emergency access" }),
-  reasonDetail: z
-    .string()
+  reasonDetail: plainText("Your explanation")
     .trim()
     .min(1, "Explain what is happening and why it cannot wait")
     .max(
@@ -91,12 +91,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const place = z.coerce.number().int().min(1).max(10).safeParse(form.get("match"));
   if (!handle.success || !place.success) throw data("Unknown young person.", { status: 400 });
   const fields = { reason: `reason-${place.data}`, reasonDetail: `reasonDetail-${place.data}` };
-  const opening = {
-    handle: handle.data,
+  const parsed = OpenSchema.safeParse({
     reason: text(form, fields.reason),
     reasonDetail: text(form, fields.reasonDetail),
-  };
-  const parsed = OpenSchema.safeParse(opening);
+  });
   if (parsed.success) {
     const opened = await serviceCall(() =>
       openEmergencyAccess(ctx, handle.data, {
@@ -113,6 +111,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     (match) => match.kind === "restricted" && match.handle === handle.data,
   );
   if (at === -1) throw data("Unknown young person.", { status: 400 });
+  const opening = {
+    handle: handle.data,
+    reason: asTyped(form.get(fields.reason), 50),
+    reasonDetail: asTyped(form.get(fields.reasonDetail), REASON_DETAIL_MAX),
+  };
   const errors = (["reason", "reasonDetail"] as const).flatMap((field) => {
     const issue = parsed.error.issues.find((candidate) => candidate.path[0] === field);
     return issue ? [{ field: `${field}-${at + 1}`, message: issue.message }] : [];

@@ -23,6 +23,7 @@ import {
 import { ConflictError } from "~/services/errors";
 import { formatDateTime } from "~/ui/dates";
 import { ActionButton, ErrorSummary, type FieldError } from "~/ui/form";
+import { asTyped, plainText } from "~/ui/plain-text";
 import { Radios } from "~/ui/radios";
 import { SuccessBanner } from "~/ui/success-banner";
 import { SummaryList } from "~/ui/summary-list";
@@ -47,8 +48,7 @@ const ReviewSchema = z.object({
   outcome: z.enum(REVIEW_OUTCOME_CODES, {
     error: "Select whether the emergency access was appropriate",
   }),
-  note: z
-    .string()
+  note: plainText("Your note")
     .trim()
     .min(1, "Enter a note on your review")
     .max(
@@ -68,8 +68,14 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const accessId = z.uuid().safeParse(form.get("accessId"));
   if (!accessId.success) throw data("Unknown emergency access.", { status: 400 });
   const id = accessId.data;
-  const answers = { outcome: text(form, `outcome-${id}`), note: text(form, `note-${id}`) };
-  const parsed = ReviewSchema.safeParse(answers);
+  const parsed = ReviewSchema.safeParse({
+    outcome: text(form, `outcome-${id}`),
+    note: text(form, `note-${id}`),
+  });
+  const answers = {
+    outcome: asTyped(form.get(`outcome-${id}`), 50),
+    note: asTyped(form.get(`note-${id}`), REVIEW_NOTE_MAX),
+  };
   if (!parsed.success) {
     const errors = (["outcome", "note"] as const).flatMap((field) => {
       const issue = parsed.error.issues.find((candidate) => candidate.path[0] === field);

@@ -11,6 +11,7 @@ import { Pagination } from "~/ui/pagination";
 import { referralSummaryCells } from "~/ui/referral-tags";
 import { SummaryList } from "~/ui/summary-list";
 import { Table } from "~/ui/table";
+import { untypableMessage } from "~/ui/plain-text";
 import { Textarea } from "~/ui/textarea";
 
 export const meta: MetaFunction = () => [{ title: "Referrals behind a number – Crosswalk" }];
@@ -20,13 +21,16 @@ const EXPORT_ERRORS: Record<string, string> = {
   "purpose-missing": "Enter why you need this list with names",
   "purpose-short": "Say why you need this list in at least 10 characters",
   "purpose-long": "Why you need this list must be 1,000 characters or fewer",
+  "purpose-untypable": untypableMessage("Why you need this list"),
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const ctx = await requireOverseer(request, context);
   const { cell, scope, filters } = readCellQuery(request, ctx);
   const list = await serviceCall(() => listCellReferrals(ctx, scope, filters, cell, cell.page));
-  const exportError = EXPORT_ERRORS[new URL(request.url).searchParams.get("export-error") ?? ""];
+  const code = new URL(request.url).searchParams.get("export-error") ?? "";
+  // Own keys only: `?export-error=constructor` names no message.
+  const exportError = Object.hasOwn(EXPORT_ERRORS, code) ? EXPORT_ERRORS[code] : undefined;
   return { list, cell, scope, filters, exportError: exportError ?? null };
 }
 

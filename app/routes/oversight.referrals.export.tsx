@@ -5,6 +5,7 @@ import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { readCellQuery } from "~/oversight-routes.server";
 import { drillHref } from "~/services/oversight";
+import { isPlainText } from "~/ui/plain-text";
 import { exportCellReferrals, purposeProblem } from "~/services/oversight.server";
 
 /**
@@ -18,10 +19,16 @@ export async function action({ request, context }: ActionFunctionArgs) {
   const { cell, scope, filters } = readCellQuery(request, ctx);
   const value = (await readForm(request)).get("purpose");
   const purpose = typeof value === "string" ? value : "";
-  if (purposeProblem(purpose)) {
+  if (purposeProblem(purpose) || !isPlainText(purpose)) {
     const trimmed = purpose.trim();
     const code =
-      trimmed === "" ? "purpose-missing" : trimmed.length < 10 ? "purpose-short" : "purpose-long";
+      trimmed === ""
+        ? "purpose-missing"
+        : trimmed.length < 10
+          ? "purpose-short"
+          : trimmed.length > 1000
+            ? "purpose-long"
+            : "purpose-untypable";
     throw redirect(`${drillHref(scope, filters, cell, cell.page)}&export-error=${code}#purpose`);
   }
   const result = await serviceCall(() => exportCellReferrals(ctx, scope, filters, cell, purpose));

@@ -22,6 +22,7 @@ import {
 } from "~/ui/case-action-form";
 import { formatDate } from "~/ui/dates";
 import { ErrorSummary } from "~/ui/form";
+import { asTyped } from "~/ui/plain-text";
 import { SummaryList } from "~/ui/summary-list";
 
 export const meta: MetaFunction = () => [{ title: "Update an action – Crosswalk" }];
@@ -77,13 +78,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       ...error,
       field: actionStatusFieldId(actionId, error.field as (typeof ACTION_STATUS_FIELDS)[number]),
     }));
-    const text = (name: string) => {
-      const value = form.get(name);
-      return typeof value === "string" ? value : "";
-    };
     return data(
       {
-        answers: { status: text("status"), note: text("note") },
+        answers: {
+          status: asTyped(form.get("status"), 50),
+          note: asTyped(form.get("note"), 2_000),
+        },
         version: Number(form.get("version")),
         errors,
       },

@@ -25,6 +25,7 @@ import {
 } from "~/ui/date-input";
 import { todayInLondon } from "~/ui/dates";
 import { Button, ErrorSummary } from "~/ui/form";
+import { asTyped, plainText } from "~/ui/plain-text";
 import { Select } from "~/ui/select";
 import { Textarea } from "~/ui/textarea";
 
@@ -35,8 +36,7 @@ const DUE_ON_LABEL = "due date";
 
 const ActionSchema = z
   .object({
-    description: z
-      .string({ error: "Enter what needs to be done" })
+    description: plainText("What needs to be done", { error: "Enter what needs to be done" })
       .trim()
       .min(1, "Enter what needs to be done")
       .max(1_000, "What needs to be done must be 1,000 characters or fewer"),
@@ -61,12 +61,9 @@ const ActionSchema = z
   );
 
 function actionAnswers(form: FormData) {
-  const text = (name: string) => {
-    const value = form.get(name);
-    return typeof value === "string" ? value : "";
-  };
+  const text = (name: string) => asTyped(form.get(name), 50);
   return {
-    description: text("description"),
+    description: asTyped(form.get("description"), 1_000),
     assignedAgencyId: text("assignedAgencyId"),
     dueOn: {
       day: text(`${DUE_ON}-day`),

@@ -22,7 +22,9 @@ import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, type FieldError } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
 import { useDraftAutosave } from "~/ui/use-draft-autosave";
+import { asTyped } from "~/ui/plain-text";
 import {
+  DRAFT_TEXT_LIMITS,
   MalformedAnswer,
   NEXT_STEP,
   QUESTION_STEPS,
@@ -100,17 +102,17 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const typed = { ...emptyAnswers(), ...read.answers } as DraftAnswers;
   const missing = draftProblems(typed)
     .filter((problem) => problem.step === step)
-    .filter((problem) => !read.tooLong.some((error) => error.field === problem.field));
+    .filter((problem) => !read.unsaved.some((error) => error.field === problem.field));
   // In the order the fields appear on the page, as the GOV.UK error summary asks.
-  const errors = [...read.tooLong, ...saveErrors, ...missing]
+  const errors = [...read.unsaved, ...saveErrors, ...missing]
     .map(({ field, message }) => ({ field, message }))
     .sort((a, b) => fieldPosition(step, a.field) - fieldPosition(step, b.field));
   if (errors.length > 0) {
-    // Show exactly what was typed, including answers too long to save.
+    // Show what was typed, including answers that could not be saved (never past their limit).
     const shown = { ...typed };
-    for (const error of read.tooLong) {
-      const value = form.get(error.field);
-      if (typeof value === "string") Object.assign(shown, { [error.field]: value });
+    for (const error of read.unsaved) {
+      const limit = DRAFT_TEXT_LIMITS[error.field as keyof DraftAnswers]?.[0] ?? 0;
+      Object.assign(shown, { [error.field]: asTyped(form.get(error.field), limit) });
     }
     return data({ answers: shown, errors }, { status: 400 });
   }

@@ -23,14 +23,16 @@ import {
   noteInputOf,
   savedNoteAnswers,
 } from "~/ui/note-form";
+import { asTyped, plainText } from "~/ui/plain-text";
 import { Textarea } from "~/ui/textarea";
 
 export const meta: MetaFunction = () => [{ title: "Correct a note – Crosswalk" }];
 
 // safeExtend keeps the note's date checks.
 const CorrectionSchema = NoteSchema.safeExtend({
-  reason: z
-    .string({ error: "Enter why you are correcting this note" })
+  reason: plainText("Why you are correcting this note", {
+    error: "Enter why you are correcting this note",
+  })
     .trim()
     .min(1, "Enter why you are correcting this note")
     .max(1_000, "Why you are correcting this note must be 1,000 characters or fewer"),
@@ -51,8 +53,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 }
 
 function correctionAnswers(form: FormData) {
-  const reason = form.get("reason");
-  return { ...noteAnswers(form), reason: typeof reason === "string" ? reason : "" };
+  return { ...noteAnswers(form), reason: asTyped(form.get("reason"), 1_000) };
 }
 
 export async function action({ request, context, params }: ActionFunctionArgs) {

@@ -13,15 +13,17 @@ import { requestMeta, requireAnonymous, safeReturnPath } from "~/auth/session.se
 import { fieldErrors, readForm } from "~/forms.server";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
+import { asTyped, plainText } from "~/ui/plain-text";
 
 export const meta: MetaFunction = () => [{ title: "Sign in – Crosswalk" }];
 
+const EMAIL_MAX = 320;
+
 const SignInSchema = z.object({
-  email: z
-    .string({ error: "Enter your email address" })
+  email: plainText("Your email address", { error: "Enter your email address" })
     .trim()
     .min(1, "Enter your email address")
-    .max(320, "Email address must be 320 characters or fewer"),
+    .max(EMAIL_MAX, `Email address must be ${EMAIL_MAX} characters or fewer`),
   password: z
     .string({ error: "Enter your password" })
     .min(1, "Enter your password")
@@ -38,13 +40,13 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   await requireAnonymous(request, context);
-  const submission = parseWithZod(await readForm(request), { schema: SignInSchema });
+  const form = await readForm(request);
+  const submission = parseWithZod(form, { schema: SignInSchema });
   if (submission.status !== "success") {
     const reply = submission.reply({ hideFields: ["password"] });
-    const email = reply.initialValue?.email;
     return data(
       {
-        email: typeof email === "string" ? email : "",
+        email: asTyped(form.get("email"), EMAIL_MAX),
         errors: fieldErrors(reply, ["email", "password"]),
       },
       { status: 400 },
@@ -61,7 +63,9 @@ export async function action({ request, context }: ActionFunctionArgs) {
     { email, password },
   );
   if (result.ok) {
-    throw redirect(safeReturnPath(returnTo), { headers: { "Set-Cookie": result.setCookie } });
+    throw redirect(safeReturnPath(returnTo, context.publicUrl), {
+      headers: { "Set-Cookie": result.setCookie },
+    });
   }
   const message =
     result.problem === "throttled"

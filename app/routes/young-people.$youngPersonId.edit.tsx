@@ -14,6 +14,7 @@ import { BackLink } from "~/ui/back-link";
 import { dateAnswerOf } from "~/ui/date-input";
 import { todayInLondon } from "~/ui/dates";
 import { Button, ErrorSummary, type FieldError } from "~/ui/form";
+import { asTyped, isPlainText, untypableMessage } from "~/ui/plain-text";
 import { Textarea } from "~/ui/textarea";
 import {
   OtherDetailFields,
@@ -50,6 +51,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   return { id: person.id, version: person.version, answers };
 }
 
+const REASON_MAX = 1_000;
+
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const ctx = await requireActorForRecord(
     request,
@@ -69,10 +72,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
   const errors: FieldError[] = "errors" in parsed ? [...parsed.errors] : [];
   if (reason === "")
     errors.push({ field: "reason", message: "Say why you are correcting these details" });
-  else if (reason.length > 1000)
+  else if (reason.length > REASON_MAX)
     errors.push({ field: "reason", message: "The reason must be 1,000 characters or fewer" });
+  else if (!isPlainText(reason))
+    errors.push({ field: "reason", message: untypableMessage("The reason") });
   if (errors.length > 0 || "errors" in parsed) {
-    return data({ answers, reason, errors }, { status: 400 });
+    return data({ answers, reason: asTyped(reason, REASON_MAX), errors }, { status: 400 });
   }
   await serviceCall(() => updateYoungPerson(ctx, id, { details: parsed.value, version, reason }));
   throw redirect(`/young-people/${id}`);

@@ -122,6 +122,23 @@ async function requireActiveAgency(trx: Transaction<Database>, agencyId: string)
 }
 
 /**
+ * An email address is a person's sign-in name across the whole deployment, so it is unique across
+ * every partnership. An address already in use gets this one answer, whether the account is in
+ * this partnership or another: an administrator never learns where, or that, it is used elsewhere.
+ * See docs/decisions/013-email-addresses-across-partnerships.md.
+ */
+export const EMAIL_UNAVAILABLE =
+  "This email address cannot be used. Check it, or ask the person for another address";
+
+const emailUnavailable = () => new InvalidInput([{ field: "email", message: EMAIL_UNAVAILABLE }]);
+
+/** PostgreSQL's unique violation on users.email: the address is another account's. */
+function isEmailTaken(error: unknown): boolean {
+  const { code, constraint } = (error ?? {}) as { code?: unknown; constraint?: unknown };
+  return code === "23505" && constraint === "users_email_key";
+}
+
+/**
  * Create an account with no password and issue its one-time set-password link, which the
  * administrator passes on. The administrator never chooses or sees a password.
  */
@@ -138,10 +155,9 @@ export function createUser(
       .select("id")
       .where("email", "=", email)
       .executeTakeFirst();
-    if (taken)
-      throw new InvalidInput([
-        { field: "email", message: "An account with this email address already exists" },
-      ]);
+    // Row-level security shows only this partnership's accounts: an address in use in another
+    // partnership (or added by a request racing this one) is found by the unique index instead.
+    if (taken) throw emailUnavailable();
     const { id } = await trx
       .insertInto("users")
       .values({
@@ -154,7 +170,10 @@ export function createUser(
         password_hash: null,
       })
       .returning("id")
-      .executeTakeFirstOrThrow();
+      .executeTakeFirstOrThrow()
+      .catch((error: unknown) => {
+        throw isEmailTaken(error) ? emailUnavailable() : error;
+      });
     const link = await issueSetPasswordLink(
       trx,
       { id, partnershipId: ctx.actor.partnershipId },

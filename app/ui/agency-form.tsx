@@ -1,11 +1,11 @@
 import { z } from "zod";
 import { AGENCY_KINDS, AGENCY_KIND_LABELS } from "../../policies";
 import { TextInput, type FieldError } from "./form";
+import { asTyped, plainText } from "./plain-text";
 import { Radios } from "./radios";
 
-const optional = (max: number, tooLong: string) =>
-  z
-    .string()
+const optional = (what: string, max: number, tooLong: string) =>
+  plainText(what)
     .trim()
     .max(max, tooLong)
     .optional()
@@ -13,15 +13,17 @@ const optional = (max: number, tooLong: string) =>
 
 /** The add-agency and change-agency forms, as the agencies service takes them. */
 export const AgencySchema = z.object({
-  name: z
-    .string({ error: "Enter the agency's name" })
+  name: plainText("The agency's name", { error: "Enter the agency's name" })
     .trim()
     .min(1, "Enter the agency's name")
     .max(200, "The agency's name must be 200 characters or fewer"),
   kind: z.enum(AGENCY_KINDS, { error: "Select the kind of agency" }),
-  contactName: optional(200, "The contact's name must be 200 characters or fewer"),
-  contactEmail: z
-    .string()
+  contactName: optional(
+    "The contact's name",
+    200,
+    "The contact's name must be 200 characters or fewer",
+  ),
+  contactEmail: plainText("The contact's email address")
     .trim()
     .max(320, "The contact's email address must be 320 characters or fewer")
     .pipe(z.email("Enter the contact's email address in the correct format, like name@example.com"))
@@ -41,15 +43,11 @@ export const AGENCY_FIELDS = ["name", "kind", "contactName", "contactEmail"] as 
 
 /** What was typed into the agency form, to show it again with the errors. */
 export function agencyAnswers(form: FormData): AgencyAnswers {
-  const text = (name: string) => {
-    const value = form.get(name);
-    return typeof value === "string" ? value : "";
-  };
   return {
-    name: text("name"),
-    kind: text("kind"),
-    contactName: text("contactName"),
-    contactEmail: text("contactEmail"),
+    name: asTyped(form.get("name"), 200),
+    kind: asTyped(form.get("kind"), 50),
+    contactName: asTyped(form.get("contactName"), 200),
+    contactEmail: asTyped(form.get("contactEmail"), 320),
   };
 }
 

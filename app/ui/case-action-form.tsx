@@ -7,6 +7,7 @@ import {
 } from "../../policies";
 import { ErrorMessage, describedBy } from "./fieldset";
 import { ActionButton, TextInput, type FieldError } from "./form";
+import { plainText } from "./plain-text";
 
 /** The success banners of the case-work pages, by the `?done=` key they redirect to the case with. */
 export const CASE_WORK_DONE = {
@@ -19,8 +20,7 @@ export const CASE_WORK_DONE = {
 /** The small form that changes an action's status, as the case-work service takes it. */
 export const ActionStatusSchema = z.object({
   status: z.enum(CASE_ACTION_STATUS_CODES, { error: "Select the action's new status" }),
-  note: z
-    .string()
+  note: plainText("The note")
     .trim()
     .max(2_000, "The note must be 2,000 characters or fewer")
     .optional()

@@ -33,6 +33,7 @@ import {
 } from "./date-input";
 import { todayInLondon } from "./dates";
 import { TextInput, type FieldError } from "./form";
+import { isPlainText, untypableMessage } from "./plain-text";
 import { Radios, type Choice } from "./radios";
 import { Textarea } from "./textarea";
 
@@ -155,10 +156,12 @@ export function emptyDecisionAnswers(): DecisionAnswers {
   return decisionAnswersOf({});
 }
 
+/** What was typed, to show again: never past a field's limit (a choice's value is short). */
 function decisionAnswersOf(raw: Record<string, string | string[]>): DecisionAnswers {
   const one = (name: string) => {
     const value = raw[name];
-    return typeof value === "string" ? value : "";
+    const limit = name in LIMITS ? LIMITS[name as keyof typeof LIMITS][0] : 50;
+    return typeof value === "string" ? value.slice(0, limit) : "";
   };
   const all = (name: string) => {
     const value = raw[name];
@@ -226,10 +229,22 @@ function withoutEmptyChoices(raw: Record<string, string | string[]>): Record<str
 }
 
 const LIMITS = {
-  adviceFrom: [500, "Who you asked for advice must be 500 characters or fewer"],
-  competenceAssessment: [2000, "How you assessed competence must be 2,000 characters or fewer"],
-  youngPersonViews: [5000, "The young person's views must be 5,000 characters or fewer"],
-  rationale: [5000, "The rationale must be 5,000 characters or fewer"],
+  adviceFrom: [
+    500,
+    "Who you asked for advice must be 500 characters or fewer",
+    "Who you asked for advice",
+  ],
+  competenceAssessment: [
+    2000,
+    "How you assessed competence must be 2,000 characters or fewer",
+    "How you assessed competence",
+  ],
+  youngPersonViews: [
+    5000,
+    "The young person's views must be 5,000 characters or fewer",
+    "The young person's views",
+  ],
+  rationale: [5000, "The rationale must be 5,000 characters or fewer", "The rationale"],
 } as const;
 
 /** The result of reading a submitted decision form. */
@@ -261,8 +276,10 @@ export function readDecisionForm(form: FormData, today = todayInLondon()): Decis
   let dateParts: DatePart[] = [];
 
   if (!fields.decision) add("decision", "Select whether you will share the information");
-  for (const [field, [limit, message]] of Object.entries(LIMITS)) {
-    if (fields[field as keyof typeof LIMITS].length > limit) add(field, message);
+  for (const [field, [limit, tooLong, what]] of Object.entries(LIMITS)) {
+    const value = fields[field as keyof typeof LIMITS];
+    if (value.length > limit) add(field, tooLong);
+    else if (!isPlainText(value)) add(field, untypableMessage(what));
   }
   if (!fields.wouldStillShare) {
     add("wouldStillShare", "Select whether you would still share if they said no");
@@ -617,6 +634,7 @@ export function DecisionFields({
 }
 
 const WITHDRAWN_ON = "withdrawnOn";
+const WITHDRAWAL_NOTE_MAX = 2000;
 const WITHDRAWN_ON_LABEL = "date consent was withdrawn";
 
 /** The inputs of the withdrawal form, in page order. */
@@ -716,11 +734,14 @@ export function readWithdrawalForm(form: FormData, now = new Date()): Withdrawal
     });
   }
   const note = parsed.data.note.trim();
-  if (note.length > 2000) {
+  if (note.length > WITHDRAWAL_NOTE_MAX) {
     errors.push({ field: "note", message: "The note must be 2,000 characters or fewer" });
+  } else if (!isPlainText(note)) {
+    errors.push({ field: "note", message: untypableMessage("The note") });
   }
   if (errors.length > 0 || !parsed.data.withdrawnBy || !("isoDate" in date)) {
-    return { kind: "invalid", answers, errors: withdrawalErrors(errors), dateParts };
+    const shown = { ...answers, note: answers.note.slice(0, WITHDRAWAL_NOTE_MAX) };
+    return { kind: "invalid", answers: shown, errors: withdrawalErrors(errors), dateParts };
   }
   return {
     kind: "ok",

@@ -20,6 +20,7 @@ import {
 } from "./date-input";
 import { todayInLondon } from "./dates";
 import type { FieldError } from "./form";
+import { asTyped, plainText } from "./plain-text";
 import { Radios } from "./radios";
 import { Textarea } from "./textarea";
 
@@ -34,8 +35,7 @@ export const NoteSchema = z
   .object({
     kind: z.enum(NOTE_KIND_CODES, { error: "Select what kind of note this is" }),
     ...dateInputFields(OCCURRED_ON),
-    body: z
-      .string({ error: "Enter what happened" })
+    body: plainText("What happened", { error: "Enter what happened" })
       .trim()
       .min(1, "Enter what happened")
       .max(10_000, "What happened must be 10,000 characters or fewer"),
@@ -83,9 +83,8 @@ export interface NoteAnswers {
   visibility: string;
 }
 
-function text(form: FormData, name: string): string {
-  const value = form.get(name);
-  return typeof value === "string" ? value : "";
+function text(form: FormData, name: string, max = 50): string {
+  return asTyped(form.get(name), max);
 }
 
 /** What was typed into a note form, to show it again with the errors. */
@@ -97,7 +96,7 @@ export function noteAnswers(form: FormData): NoteAnswers {
       month: text(form, `${OCCURRED_ON}-month`),
       year: text(form, `${OCCURRED_ON}-year`),
     },
-    body: text(form, "body"),
+    body: text(form, "body", 10_000),
     visibility: text(form, "visibility"),
   };
 }

@@ -18,6 +18,7 @@ import {
 import type { DraftAnswers, DraftStep } from "../services/referral-draft";
 import { Checkboxes } from "./checkboxes";
 import { errorFor, type FieldError } from "./form";
+import { isPlainText, untypableMessage } from "./plain-text";
 import { Radios } from "./radios";
 import { Select } from "./select";
 import { Textarea } from "./textarea";
@@ -45,11 +46,24 @@ export class MalformedAnswer extends Error {
   override name = "MalformedAnswer";
 }
 
-const LIMITS: Partial<Record<keyof DraftAnswers, [number, string]>> = {
-  concern: [10_000, "Your concern must be 10,000 characters or fewer"],
-  youngPersonKnows: [5_000, "What the young person knows must be 5,000 characters or fewer"],
-  familyKnows: [5_000, "What their family knows must be 5,000 characters or fewer"],
-  immediateAction: [2_000, "What you have done must be 2,000 characters or fewer"],
+/** Each free-text answer's limit, what the person is told beyond it, and what it is called. */
+export const DRAFT_TEXT_LIMITS: Partial<Record<keyof DraftAnswers, [number, string, string]>> = {
+  concern: [10_000, "Your concern must be 10,000 characters or fewer", "Your concern"],
+  youngPersonKnows: [
+    5_000,
+    "What the young person knows must be 5,000 characters or fewer",
+    "What the young person knows",
+  ],
+  familyKnows: [
+    5_000,
+    "What their family knows must be 5,000 characters or fewer",
+    "What their family knows",
+  ],
+  immediateAction: [
+    2_000,
+    "What you have done must be 2,000 characters or fewer",
+    "What you have done",
+  ],
 };
 
 function text(form: FormData, name: keyof DraftAnswers): string | null {
@@ -85,13 +99,14 @@ function allOf<Code extends string>(form: FormData, name: string, codes: readonl
 }
 
 /**
- * Read one question page's answers as typed. Answers too long to keep are reported and left out of
- * what is saved (the page shows them again as typed); a value outside a list is malformed.
+ * Read one question page's answers as typed. Answers that cannot be kept (too long, or holding a
+ * character no one types) are reported and left out of what is saved (the page shows them again
+ * as typed, up to their limit); a value outside a list is malformed.
  */
 export function readStep(
   step: QuestionStep,
   form: FormData,
-): { answers: StepAnswers; tooLong: FieldError[] } {
+): { answers: StepAnswers; unsaved: FieldError[] } {
   const answers: StepAnswers = {};
   switch (step) {
     case "concern":
@@ -131,18 +146,21 @@ export function readStep(
       break;
     }
   }
-  const tooLong: FieldError[] = [];
-  for (const [field, [limit, message]] of Object.entries(LIMITS) as [
+  const unsaved: FieldError[] = [];
+  for (const [field, [limit, tooLong, what]] of Object.entries(DRAFT_TEXT_LIMITS) as [
     keyof DraftAnswers,
-    [number, string],
+    [number, string, string],
   ][]) {
     const value = answers[field as keyof StepAnswers];
-    if (typeof value === "string" && value.length > limit) {
-      tooLong.push({ field, message });
+    if (typeof value !== "string") continue;
+    const problem =
+      value.length > limit ? tooLong : isPlainText(value) ? null : untypableMessage(what);
+    if (problem) {
+      unsaved.push({ field, message: problem });
       delete answers[field as keyof StepAnswers];
     }
   }
-  return { answers, tooLong };
+  return { answers, unsaved };
 }
 
 export const STEP_TITLES: Record<QuestionStep, string> = {

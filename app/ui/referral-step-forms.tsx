@@ -14,6 +14,7 @@ import {
 import type { ReferralView } from "../services/referrals.server";
 import { Checkboxes } from "./checkboxes";
 import { errorFor, type FieldError } from "./form";
+import { plainText } from "./plain-text";
 import { Radios } from "./radios";
 import { Select } from "./select";
 import { Textarea } from "./textarea";
@@ -72,9 +73,8 @@ export type StepInput =
   | { transition: "close"; version: number; outcome: Outcome; summary: string }
   | { transition: "escalate"; version: number; to: Escalation; reason: string };
 
-const Text = (required: string, max: number) =>
-  z
-    .string()
+const Text = (what: string, required: string, max: number) =>
+  plainText(what)
     .trim()
     .min(1, required)
     .max(max, `This must be ${max.toLocaleString("en-GB")} characters or fewer`);
@@ -82,7 +82,7 @@ const Text = (required: string, max: number) =>
 const SCHEMAS = {
   screen: z.object({
     rag: z.enum(RAG_CODES, { error: "Select a RAG rating" }),
-    rationale: Text("Give the rationale for the rating", 5000),
+    rationale: Text("The rationale", "Give the rationale for the rating", 5000),
   }),
   route: z.object({
     agencyIds: z
@@ -92,16 +92,22 @@ const SCHEMAS = {
   accept: z.object({
     allocatedUserId: z.uuid({ error: "Select who the case is allocated to" }),
   }),
-  decline: z.object({ reason: Text("Say why your agency is declining the referral", 2000) }),
-  refer_to_panel: z.object({ reason: Text("Say why the panel should consider it", 2000) }),
-  withdraw: z.object({ reason: Text("Say why the referral is being withdrawn", 2000) }),
+  decline: z.object({
+    reason: Text("The reason", "Say why your agency is declining the referral", 2000),
+  }),
+  refer_to_panel: z.object({
+    reason: Text("The reason", "Say why the panel should consider it", 2000),
+  }),
+  withdraw: z.object({
+    reason: Text("The reason", "Say why the referral is being withdrawn", 2000),
+  }),
   close: z.object({
     outcome: z.enum(OUTCOME_CODES, { error: "Select the outcome" }),
-    summary: Text("Write a summary of the outcome for the referrer", 5000),
+    summary: Text("The summary", "Write a summary of the outcome for the referrer", 5000),
   }),
   escalate: z.object({
     to: z.enum(ESCALATION_CODES, { error: "Select where the case is escalated to" }),
-    reason: Text("Say why the case is being escalated", 2000),
+    reason: Text("The reason", "Say why the case is being escalated", 2000),
   }),
 } satisfies Record<StepPage, z.ZodType>;
 
@@ -134,15 +140,16 @@ export function parseStepForm(
     raw[key] = key === "agencyIds" ? values : values[0];
   }
   if (transition === "route") raw.agencyIds ??= [];
+  // Kept to show again, never past a field's limit.
   const answers: StepAnswers = {
-    rag: stringOf(raw.rag),
-    rationale: stringOf(raw.rationale),
+    rag: stringOf(raw.rag, 50),
+    rationale: stringOf(raw.rationale, 5000),
     agencyIds: Array.isArray(raw.agencyIds) ? (raw.agencyIds as string[]) : undefined,
-    allocatedUserId: stringOf(raw.allocatedUserId),
-    reason: stringOf(raw.reason),
-    outcome: stringOf(raw.outcome),
-    summary: stringOf(raw.summary),
-    to: stringOf(raw.to),
+    allocatedUserId: stringOf(raw.allocatedUserId, 50),
+    reason: stringOf(raw.reason, 2000),
+    outcome: stringOf(raw.outcome, 50),
+    summary: stringOf(raw.summary, 5000),
+    to: stringOf(raw.to, 50),
   };
   const parsed = SCHEMAS[transition].safeParse(raw);
   if (!parsed.success) {
@@ -159,8 +166,8 @@ export function parseStepForm(
   };
 }
 
-function stringOf(value: unknown): string | undefined {
-  return typeof value === "string" ? value : undefined;
+function stringOf(value: unknown, max: number): string | undefined {
+  return typeof value === "string" ? value.slice(0, max) : undefined;
 }
 
 const RAG_HINTS: Record<RagRating, string> = {

@@ -1,19 +1,18 @@
 import { z } from "zod";
 import { ROLES, ROLE_DESCRIPTIONS } from "../../policies";
 import { TextInput, type FieldError } from "./form";
+import { asTyped, plainText } from "./plain-text";
 import { Radios } from "./radios";
 import { Select } from "./select";
 
-const displayName = z
-  .string({ error: "Enter the person's full name" })
+const displayName = plainText("The person's name", { error: "Enter the person's full name" })
   .trim()
   .min(1, "Enter the person's full name")
   .max(200, "The person's name must be 200 characters or fewer");
 const agencyId = z.uuid({ error: "Select the person's agency" });
 const role = z.enum(ROLES, { error: "Select the person's role" });
 /** Optional: the district part of a home postcode (NB3), upper-cased; empty means not recorded. */
-const homePostcodeDistrict = z
-  .string()
+const homePostcodeDistrict = plainText("The postcode district")
   .trim()
   .toUpperCase()
   .refine(
@@ -26,8 +25,7 @@ const homePostcodeDistrict = z
 /** The add-user form, as the users service takes it. */
 export const NewUserSchema = z.object({
   displayName,
-  email: z
-    .string({ error: "Enter the person's email address" })
+  email: plainText("The email address", { error: "Enter the person's email address" })
     .trim()
     .min(1, "Enter the person's email address")
     .max(320, "The email address must be 320 characters or fewer")
@@ -70,18 +68,14 @@ export const EMPTY_USER: UserAnswers = {
   homePostcodeDistrict: "",
 };
 
-/** What was typed into a user form, to show it again with the errors. */
+/** What was typed into a user form, to show it again with the errors (no longer than it may be). */
 export function userAnswers(form: FormData): UserAnswers {
-  const text = (name: string) => {
-    const value = form.get(name);
-    return typeof value === "string" ? value : "";
-  };
   return {
-    displayName: text("displayName"),
-    email: text("email"),
-    agencyId: text("agencyId"),
-    role: text("role"),
-    homePostcodeDistrict: text("homePostcodeDistrict"),
+    displayName: asTyped(form.get("displayName"), 200),
+    email: asTyped(form.get("email"), 320),
+    agencyId: asTyped(form.get("agencyId"), 36),
+    role: asTyped(form.get("role"), 50),
+    homePostcodeDistrict: asTyped(form.get("homePostcodeDistrict"), 10),
   };
 }
 

@@ -8,6 +8,7 @@ import {
   type DatePart,
 } from "./date-input";
 import { errorFor, TextInput, type FieldError } from "./form";
+import { plainText } from "./plain-text";
 import { Radios } from "./radios";
 
 /** What the person typed into the young person's details, kept as typed for re-display. */
@@ -53,17 +54,21 @@ export const YOUNG_PERSON_FIELDS = [
   "policeReference",
 ] as const;
 
-const text = (form: FormData, name: string) => {
+/**
+ * A field as typed, trimmed, and cut one character past the most any field here may hold: an
+ * answer too long is still refused as too long, but is never sent back in full.
+ */
+const text = (form: FormData, name: string, max = 20) => {
   const value = form.get(name);
-  return typeof value === "string" ? value.trim() : "";
+  return typeof value === "string" ? value.trim().slice(0, max + 1) : "";
 };
 
-/** Read the young person's fields from a form exactly as typed. */
+/** Read the young person's fields from a form as typed. */
 export function youngPersonAnswers(form: FormData): YoungPersonAnswers {
   return {
-    givenName: text(form, "givenName"),
-    familyName: text(form, "familyName"),
-    knownAs: text(form, "knownAs"),
+    givenName: text(form, "givenName", 100),
+    familyName: text(form, "familyName", 100),
+    knownAs: text(form, "knownAs", 100),
     dateOfBirth: {
       day: text(form, "dateOfBirth-day"),
       month: text(form, "dateOfBirth-month"),
@@ -71,20 +76,19 @@ export function youngPersonAnswers(form: FormData): YoungPersonAnswers {
     },
     gender: text(form, "gender"),
     postcodeDistrict: text(form, "postcodeDistrict").toUpperCase().replace(/\s+/g, ""),
-    school: text(form, "school"),
+    school: text(form, "school", 200),
     nhsNumber: text(form, "nhsNumber").replace(/[\s-]/g, ""),
     uniquePupilNumber: text(form, "uniquePupilNumber").toUpperCase(),
-    policeReference: text(form, "policeReference"),
+    policeReference: text(form, "policeReference", 50),
   };
 }
 
 const Name = (what: string) =>
-  z
-    .string()
+  plainText(`The ${what}`)
     .min(1, `Enter the young person's ${what}`)
     .max(100, `The ${what} must be 100 characters or fewer`);
 const Optional = (max: number, what: string) =>
-  z.string().max(max, `The ${what} must be ${max} characters or fewer`);
+  plainText(`The ${what}`).max(max, `The ${what} must be ${max} characters or fewer`);
 
 const DetailsSchema = z.object({
   givenName: Name("first name"),

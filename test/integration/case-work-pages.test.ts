@@ -522,7 +522,8 @@ describe("updating an action's status", () => {
 
     expect(statusOf(reply)).toBe(400);
     expect(bodyOf<FormReply<unknown> & { version: number }>(reply)).toEqual({
-      answers: { status: "forgotten", note },
+      // Shown again up to its limit: an oversized answer is never sent back in full.
+      answers: { status: "forgotten", note: note.slice(0, 2_000) },
       version: 1,
       errors: [
         { field: `action-${actionId}-status`, message: "Select the action's new status" },

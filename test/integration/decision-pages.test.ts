@@ -390,7 +390,8 @@ describe("the decision form with every answer wrong", () => {
     expect(body.answers).toMatchObject({
       decision: "share_partial",
       recipientAgencyIds: [],
-      adviceFrom: "x".repeat(501),
+      // Shown again up to its limit: an oversized answer is never sent back in full.
+      adviceFrom: "x".repeat(500),
       wouldStillShare: "yes",
       consentReliedOn: "yes",
       consentExpiresOn: { day: "31", month: "2", year: "2027" },

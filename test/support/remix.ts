@@ -17,6 +17,7 @@ export function loadContext(
     clientAddress: "192.0.2.10",
     secure: false,
     cspNonce: "test-nonce",
+    publicUrl: "http://crosswalk.test",
     ...overrides,
   };
 }
