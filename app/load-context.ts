@@ -6,6 +6,8 @@ import type { Database } from "../db/types";
 export interface SessionSettings {
   idleTimeoutMs: number;
   absoluteLifetimeMs: number;
+  /** STEP_UP_WINDOW_MINUTES: how long a second factor counts as fresh for sensitive steps; 0: never. */
+  stepUpWindowMs: number;
 }
 
 /**

@@ -20,6 +20,22 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
     "Ends the caller's own session, if any; a POST checked for same origin.",
   ),
   "signed-out.tsx": publicRoute("Confirms sign-out; shows nothing about anyone."),
+  "sign-in_.second-factor.tsx": publicRoute(
+    "Only for a session whose password was right (any other is sent to sign in); that session opens no other page.",
+  ),
+  "sign-in_.enrol.tsx": publicRoute(
+    "Only for a session whose password was right and whose account has no second factor yet.",
+  ),
+  "step-up.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "The signed-in person gives a fresh code of their own second factor.",
+  },
+  "account.recovery-codes.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Shows the signed-in person their own recovery codes (once) and makes new ones.",
+  },
   "set-password.$token.tsx": publicRoute(
     "The holder of a one-time link sets their own password; the token is the credential.",
   ),

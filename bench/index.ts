@@ -1,9 +1,10 @@
 import os from "node:os";
 import { benchAccessLogSearch, describeSearchBench } from "./access-log-search";
 import { benchAuditChain, describeAuditChainBench } from "./audit-chain";
+import { benchCaseVisibility, describeCaseVisibilityBench } from "./case-visibility";
 import { benchOversight, describeOversightBench } from "./oversight";
 
-/** BENCH_ONLY=chain,search runs just those; every benchmark runs by default. */
+/** BENCH_ONLY=chain,search (or oversight, visibility) runs just those; every benchmark runs by default. */
 const only = new Set((process.env.BENCH_ONLY ?? "").split(",").filter(Boolean));
 const runs = (name: string) => only.size === 0 || only.has(name);
 
@@ -27,6 +28,11 @@ async function main(): Promise<void> {
   }
   if (runs("oversight")) {
     process.stdout.write(`${describeOversightBench(await benchOversight()).join("\n")}\n`);
+  }
+  if (runs("visibility")) {
+    process.stdout.write(
+      `${describeCaseVisibilityBench(await benchCaseVisibility()).join("\n")}\n`,
+    );
   }
   // Other work on the machine skews every figure: say how busy it was.
   process.stdout.write(`load average at the end: ${load()}\n`);

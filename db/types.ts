@@ -91,6 +91,68 @@ export interface SessionsTable {
   partnership_id: string;
   created_at: CreatedAt;
   expires_at: Timestamp;
+  /** Names the session on "Your sign-ins" (to end it) without revealing its hash. */
+  public_id: Generated<string>;
+  /** When the second factor was last given; null while only the password has been. */
+  second_factor_at: Timestamp | null;
+  second_factor_method: SecondFactorMethod | null;
+  /** With STEP_UP_WINDOW_MINUTES=0: a fresh second factor lets one sensitive step through until then. */
+  step_up_grant_until: Timestamp | null;
+  user_agent: string | null;
+  client_address: string | null;
+  last_active_at: Timestamp | null;
+  /** The WebAuthn challenge this session was last given, and until when it may be answered. */
+  webauthn_challenge: string | null;
+  webauthn_challenge_until: Timestamp | null;
+}
+
+export type SecondFactorMethod = "totp" | "recovery_code" | "passkey" | "identity_provider";
+
+export interface TotpAuthenticatorsTable {
+  user_id: string;
+  partnership_id: string;
+  secret: Buffer;
+  confirmed_at: Timestamp | null;
+  last_used_step: ColumnType<
+    string | null,
+    string | number | null | undefined,
+    string | number | null
+  >;
+  created_at: CreatedAt;
+}
+
+export interface RecoveryCodesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  user_id: string;
+  code_hash: string;
+  used_at: Timestamp | null;
+  created_at: CreatedAt;
+}
+
+export interface PasskeysTable {
+  id: Generated<string>;
+  partnership_id: string;
+  user_id: string;
+  credential_id: string;
+  public_key: Buffer;
+  sign_count: ColumnType<string, string | number | undefined, string | number>;
+  transports: ColumnType<string[], string[] | undefined, string[]>;
+  name: string;
+  created_at: CreatedAt;
+  last_used_at: Timestamp | null;
+}
+
+export interface HeldSubmissionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  user_id: string;
+  session_id_hash: string;
+  path: string;
+  method: "GET" | "POST";
+  fields: ColumnType<[string, string][], string, string>;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
 }
 
 export interface SignInThrottleTable {
@@ -458,6 +520,10 @@ export interface Database {
   agencies: AgenciesTable;
   users: UsersTable;
   sessions: SessionsTable;
+  totp_authenticators: TotpAuthenticatorsTable;
+  recovery_codes: RecoveryCodesTable;
+  passkeys: PasskeysTable;
+  held_submissions: HeldSubmissionsTable;
   sign_in_throttle: SignInThrottleTable;
   audit_events: AuditEventsTable;
   audit_chain_heads: AuditChainHeadsTable;

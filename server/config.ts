@@ -37,6 +37,13 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
     .min(1)
     .max(7 * 24)
     .default(12),
+  /** How long a second factor counts as fresh for a sensitive step; 0 asks every time. */
+  STEP_UP_WINDOW_MINUTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .max(12 * 60)
+    .default(15),
   SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(1).max(120).default(8),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(30_000).default(1000),
   /** Where people reach Crosswalk, for links passed on (set-password links). Default: HOST:PORT. */
@@ -64,6 +71,7 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
 export interface AuthSettings {
   idleTimeoutMs: number;
   absoluteLifetimeMs: number;
+  stepUpWindowMs: number;
 }
 
 /** The access log's background work: sealing, partitions ahead, and scheduled checkpoints. */
@@ -123,6 +131,7 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
     auth: {
       idleTimeoutMs: parsed.SESSION_IDLE_MINUTES * 60_000,
       absoluteLifetimeMs: parsed.SESSION_ABSOLUTE_HOURS * 3_600_000,
+      stepUpWindowMs: parsed.STEP_UP_WINDOW_MINUTES * 60_000,
     },
     database: toDatabaseConfig(parsed),
     audit: {

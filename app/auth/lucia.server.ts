@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { Kysely, Transaction } from "kysely";
 import { Lucia, TimeSpan, type Adapter, type DatabaseSession, type DatabaseUser } from "lucia";
 import { setLocal, setTenant } from "../../db/tenant";
-import type { Database } from "../../db/types";
+import type { Database, SecondFactorMethod } from "../../db/types";
 import { auditedTransaction } from "../services/audit.server";
 import type { Actor } from "../services/context.server";
 
@@ -12,9 +12,17 @@ import type { Actor } from "../services/context.server";
  * sessions table cannot be replayed as cookies. See docs/decisions/002-sessions-with-lucia.md.
  */
 
-interface SessionAttributes {
+export interface SessionAttributes {
   partnershipId: string;
   createdAt: Date;
+  /** When the second factor was last given; null while only the password has been (decision 015). */
+  secondFactorAt: Date | null;
+  secondFactorMethod: SecondFactorMethod | null;
+  /** With a step-up window of 0: one sensitive step may go through until then. */
+  stepUpGrantUntil: Date | null;
+  /** For "Your sign-ins": the browser and address that signed in. */
+  userAgent: string | null;
+  clientAddress: string | null;
 }
 
 type UserAttributes = Omit<Actor, "userId">;
@@ -98,6 +106,38 @@ async function reachSession(trx: Transaction<Database>, sessionId: string): Prom
   return idHash;
 }
 
+const SESSION_COLUMNS = [
+  "user_id",
+  "partnership_id",
+  "created_at",
+  "expires_at",
+  "second_factor_at",
+  "second_factor_method",
+  "step_up_grant_until",
+  "user_agent",
+  "client_address",
+] as const;
+
+function sessionAttributes(row: {
+  partnership_id: string;
+  created_at: Date;
+  second_factor_at: Date | null;
+  second_factor_method: SecondFactorMethod | null;
+  step_up_grant_until: Date | null;
+  user_agent: string | null;
+  client_address: string | null;
+}): SessionAttributes {
+  return {
+    partnershipId: row.partnership_id,
+    createdAt: row.created_at,
+    secondFactorAt: row.second_factor_at,
+    secondFactorMethod: row.second_factor_method,
+    stepUpGrantUntil: row.step_up_grant_until,
+    userAgent: row.user_agent,
+    clientAddress: row.client_address,
+  };
+}
+
 class SessionAdapter implements Adapter {
   constructor(private readonly executor: Executor) {}
 
@@ -106,7 +146,7 @@ class SessionAdapter implements Adapter {
       const idHash = await reachSession(trx, sessionId);
       const session = await trx
         .selectFrom("sessions")
-        .select(["user_id", "partnership_id", "created_at", "expires_at"])
+        .select(SESSION_COLUMNS)
         .where("id_hash", "=", idHash)
         .executeTakeFirst();
       if (!session) return [null, null];
@@ -132,7 +172,7 @@ class SessionAdapter implements Adapter {
         id: sessionId,
         userId: session.user_id,
         expiresAt: session.expires_at,
-        attributes: { partnershipId: session.partnership_id, createdAt: session.created_at },
+        attributes: sessionAttributes(session),
       };
       if (!user) return [databaseSession, null];
       return [
@@ -158,7 +198,7 @@ class SessionAdapter implements Adapter {
     return inTransaction(this.executor, async (trx) => {
       const rows = await trx
         .selectFrom("sessions")
-        .select(["user_id", "partnership_id", "created_at", "expires_at"])
+        .select(SESSION_COLUMNS)
         .where("user_id", "=", userId)
         .execute();
       // Only hashes are stored, so a listed session cannot carry its id.
@@ -166,7 +206,7 @@ class SessionAdapter implements Adapter {
         id: "",
         userId: row.user_id,
         expiresAt: row.expires_at,
-        attributes: { partnershipId: row.partnership_id, createdAt: row.created_at },
+        attributes: sessionAttributes(row),
       }));
     });
   }
@@ -182,6 +222,12 @@ class SessionAdapter implements Adapter {
           partnership_id: session.attributes.partnershipId,
           created_at: session.attributes.createdAt,
           expires_at: session.expiresAt,
+          second_factor_at: session.attributes.secondFactorAt,
+          second_factor_method: session.attributes.secondFactorMethod,
+          step_up_grant_until: session.attributes.stepUpGrantUntil,
+          user_agent: session.attributes.userAgent?.slice(0, 400) ?? null,
+          client_address: session.attributes.clientAddress,
+          last_active_at: session.attributes.createdAt,
         })
         .execute();
     });
@@ -192,7 +238,7 @@ class SessionAdapter implements Adapter {
       const idHash = await reachSession(trx, sessionId);
       await trx
         .updateTable("sessions")
-        .set({ expires_at: expiresAt })
+        .set({ expires_at: expiresAt, last_active_at: new Date() })
         .where("id_hash", "=", idHash)
         .execute();
     });

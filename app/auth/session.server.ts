@@ -2,12 +2,15 @@ import { redirect } from "@remix-run/node";
 import type { AppLoadContext } from "@remix-run/node";
 import { setTenant } from "../../db/tenant";
 import type { Action } from "../../policies";
-import { uuidParam } from "../forms.server";
+import { readForm, uuidParam } from "../forms.server";
 import { serviceCall } from "../http.server";
 import { auditedTransaction, record } from "../services/audit.server";
 import { assertRoleMayEver } from "../services/authorize.server";
 import type { Actor, RequestMeta, ServiceContext } from "../services/context.server";
+import { holdSubmission, useStepUpGrant } from "./held-submissions.server";
 import { createLucia, setSessionExpiry, type CrosswalkLucia } from "./lucia.server";
+import type { PendingSignIn, StepUpSession } from "./second-factor.server";
+import { PENDING_SIGN_IN_MS, type SignInSettings } from "./sign-in.server";
 
 /** Extend an idle session at most once a minute, not on every request. */
 const EXTEND_AFTER_MS = 60_000;
@@ -15,6 +18,10 @@ const EXTEND_AFTER_MS = 60_000;
 interface ValidatedSession {
   actor: Actor;
   sessionId: string;
+  /** Only the password has been given: the session opens the second-factor pages and no other. */
+  pending: boolean;
+  secondFactorAt: Date | null;
+  stepUpGrantUntil: Date | null;
 }
 
 // One validation per request, however many loaders ask.
@@ -43,7 +50,10 @@ async function validate(
   if (!session) return null;
 
   const now = Date.now();
-  const absoluteEnd = session.createdAt.getTime() + context.sessions.absoluteLifetimeMs;
+  const pending = session.secondFactorAt === null;
+  const absoluteEnd =
+    session.createdAt.getTime() +
+    (pending ? PENDING_SIGN_IN_MS : context.sessions.absoluteLifetimeMs);
   if (now >= absoluteEnd) {
     await lucia.invalidateSession(sessionId);
     return null;
@@ -56,6 +66,9 @@ async function validate(
   }
   return {
     sessionId,
+    pending,
+    secondFactorAt: session.secondFactorAt,
+    stepUpGrantUntil: session.stepUpGrantUntil,
     actor: {
       userId: user.id,
       partnershipId: user.partnershipId,
@@ -80,7 +93,16 @@ function validateOnce(request: Request, context: AppLoadContext): Promise<Valida
 
 /** The signed-in person, or null. For pages that look different when signed in (the frame, sign-in). */
 export async function getActor(request: Request, context: AppLoadContext): Promise<Actor | null> {
-  return (await validateOnce(request, context))?.actor ?? null;
+  const current = await validateOnce(request, context);
+  return current && !current.pending ? current.actor : null;
+}
+
+function returnToQuery(request: Request): string {
+  const url = new URL(request.url);
+  const path = `${url.pathname}${url.search}`;
+  return url.pathname === "/" || url.pathname === "/home"
+    ? ""
+    : `?returnTo=${encodeURIComponent(path)}`;
 }
 
 /**
@@ -92,15 +114,19 @@ export async function requireActor(
   request: Request,
   context: AppLoadContext,
 ): Promise<ServiceContext> {
-  const actor = await getActor(request, context);
-  if (!actor) {
+  const current = await validateOnce(request, context);
+  if (current?.pending) {
+    // The password was given but not the second factor: that comes first.
+    throw redirect(`/sign-in/second-factor${returnToQuery(request)}`);
+  }
+  if (!current) {
     const url = new URL(request.url);
     const returnTo = url.pathname === "/" ? "" : `?returnTo=${encodeURIComponent(url.pathname)}`;
     throw redirect(`/sign-in${returnTo}`, {
       headers: { "Set-Cookie": luciaFor(context).createBlankSessionCookie().serialize() },
     });
   }
-  return { db: context.db, actor, ...requestMeta(context) };
+  return { db: context.db, actor: current.actor, ...requestMeta(context) };
 }
 
 /**
@@ -147,6 +173,97 @@ export async function requireActorForRecord(
 /** Pages only for people not signed in (the sign-in page) send signed-in people home. */
 export async function requireAnonymous(request: Request, context: AppLoadContext): Promise<void> {
   if (await getActor(request, context)) throw redirect("/home");
+}
+
+/** The settings a sign-in step needs: session lifetimes, the cookie's form, the browser. */
+export function signInSettings(request: Request, context: AppLoadContext): SignInSettings {
+  return {
+    idleTimeoutMs: context.sessions.idleTimeoutMs,
+    secure: context.secure,
+    userAgent: request.headers.get("user-agent"),
+  };
+}
+
+/**
+ * The second-factor pages: only for someone halfway through signing in. Someone fully signed in
+ * goes home; someone with no session (or one that lapsed) goes back to the password.
+ */
+export async function requirePendingSignIn(
+  request: Request,
+  context: AppLoadContext,
+): Promise<PendingSignIn> {
+  const current = await validateOnce(request, context);
+  if (!current) throw redirect(`/sign-in${returnToQuery(request)}`);
+  if (!current.pending) throw redirect("/home");
+  return {
+    sessionId: current.sessionId,
+    userId: current.actor.userId,
+    partnershipId: current.actor.partnershipId,
+    agencyId: current.actor.agencyId,
+    role: current.actor.role,
+    email: current.actor.email,
+  };
+}
+
+/** The signed-in session, for the step-up page. */
+export async function requireStepUpSession(
+  request: Request,
+  context: AppLoadContext,
+): Promise<{ ctx: ServiceContext; session: StepUpSession }> {
+  const ctx = await requireActor(request, context);
+  const current = (await validateOnce(request, context)) as ValidatedSession;
+  return {
+    ctx,
+    session: {
+      sessionId: current.sessionId,
+      userId: ctx.actor.userId,
+      partnershipId: ctx.actor.partnershipId,
+      agencyId: ctx.actor.agencyId,
+      role: ctx.actor.role,
+    },
+  };
+}
+
+/**
+ * Before a sensitive step (an identifiable export, emergency access, creating users, changing
+ * roles or the sharing agreement): unless a second factor was given within the step-up window
+ * (STEP_UP_WINDOW_MINUTES; 0 asks every time), the request is held and the person is sent to give
+ * a fresh code, after which they come back to it with what they had typed. Call it first, before
+ * reading the form.
+ */
+export async function requireStepUp(
+  request: Request,
+  context: AppLoadContext,
+  ctx: ServiceContext,
+  /** The form, when the route has already read it (to tell which of its steps was asked for). */
+  form?: FormData,
+): Promise<void> {
+  const current = await validateOnce(request, context);
+  if (!current || current.pending) throw new Error("requireStepUp needs a signed-in session");
+  const now = new Date();
+  const windowMs = context.sessions.stepUpWindowMs;
+  if (
+    windowMs > 0 &&
+    current.secondFactorAt &&
+    now.getTime() - current.secondFactorAt.getTime() < windowMs
+  ) {
+    return;
+  }
+  if (await useStepUpGrant(context.db, ctx.actor, current.sessionId, now)) return;
+  const url = new URL(request.url);
+  const fields: [string, string][] = [];
+  if (request.method === "POST") {
+    for (const [name, value] of (form ?? (await readForm(request))).entries()) {
+      if (typeof value === "string") fields.push([name, value]);
+    }
+  }
+  const held = await holdSubmission(context.db, ctx.actor, current.sessionId, {
+    path: `${url.pathname}${url.search}`,
+    method: request.method === "POST" ? "POST" : "GET",
+    fields,
+    now,
+  });
+  throw redirect(`/step-up?held=${held}`);
 }
 
 /**

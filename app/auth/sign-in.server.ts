@@ -4,7 +4,8 @@ import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
 import { auditedTransaction, record } from "../services/audit.server";
 import type { Actor, RequestMeta } from "../services/context.server";
-import { createLucia, sessionCookieHeader } from "./lucia.server";
+import { createLucia, sessionCookieHeader, setSessionExpiry } from "./lucia.server";
+import { hasSecondFactor } from "./second-factor.server";
 import { recordFailure, recordSuccess, retryAfterMs } from "./throttle.server";
 
 export interface SignInInput {
@@ -15,10 +16,21 @@ export interface SignInInput {
 export interface SignInSettings {
   idleTimeoutMs: number;
   secure: boolean;
+  /** The browser's User-Agent, shown to the person on "Your sign-ins". */
+  userAgent?: string | null;
 }
 
+/** How long a half sign-in (password given, second factor not yet) lasts. */
+export const PENDING_SIGN_IN_MS = 10 * 60_000;
+
 export type SignInResult =
-  | { ok: true; setCookie: string; actor: Pick<Actor, "userId" | "role"> }
+  | {
+      ok: true;
+      setCookie: string;
+      actor: Pick<Actor, "userId" | "role">;
+      /** What the person does next: give their second factor, or set one up first. */
+      next: "second-factor" | "enrol";
+    }
   | { ok: false; problem: "credentials" | "throttled" | "deactivated"; retryAfterSeconds?: number };
 
 // Checked when no account matches, so an unknown email takes as long as a wrong password.
@@ -88,6 +100,7 @@ export async function signIn(
 
   return auditedTransaction(db, async (trx) => {
     await setTenant(trx, account.partnership_id);
+    await setLocal(trx, "app.user_id", account.id);
     const actor = await trx
       .selectFrom("users")
       .select(["id", "agency_id", "role"])
@@ -95,11 +108,22 @@ export async function signIn(
       .executeTakeFirstOrThrow();
     const lucia = createLucia(trx, settings);
     await lucia.deleteExpiredSessions();
-    // Always a new session id at sign-in: a session fixed before sign-in is never promoted.
+    // Always a new session id at sign-in: a session fixed before sign-in is never promoted. This
+    // one is half a sign-in: it opens only the second-factor pages, for PENDING_SIGN_IN_MS.
     const session = await lucia.createSession(account.id, {
       partnershipId: account.partnership_id,
       createdAt: now,
+      secondFactorAt: null,
+      secondFactorMethod: null,
+      stepUpGrantUntil: null,
+      userAgent: settings.userAgent ?? null,
+      clientAddress: meta.clientAddress,
     });
+    await setSessionExpiry(
+      trx,
+      session.id,
+      new Date(now.getTime() + Math.min(PENDING_SIGN_IN_MS, settings.idleTimeoutMs)),
+    );
     await recordSuccess(trx, email, meta.clientAddress);
     const auditActor = {
       userId: actor.id,
@@ -108,7 +132,7 @@ export async function signIn(
       role: actor.role,
     };
     await record(trx, { actor: auditActor }, meta, {
-      action: "auth.sign_in",
+      action: "auth.password_accepted",
       outcome: "allowed",
       recordType: "user",
       recordId: actor.id,
@@ -117,6 +141,7 @@ export async function signIn(
       ok: true,
       setCookie: sessionCookieHeader(lucia, session.id),
       actor: { userId: actor.id, role: actor.role },
+      next: (await hasSecondFactor(trx, actor.id)) ? "second-factor" : "enrol",
     };
   });
 }

@@ -15,10 +15,32 @@ import type { Database } from "../../db/types";
  * Counters forget failures after an hour without one. Keys are SHA-256 hashes, never the values.
  */
 export const THROTTLE_RULES = {
-  accountAddress: { free: 5, maxBlockMs: 15 * 60_000 },
-  address: { free: 20, maxBlockMs: 15 * 60_000 },
-  account: { free: 10, maxBlockMs: 60_000 },
+  accountAddress: { free: 5, baseBlockMs: 1000, maxBlockMs: 15 * 60_000 },
+  address: { free: 20, baseBlockMs: 1000, maxBlockMs: 15 * 60_000 },
+  account: { free: 10, baseBlockMs: 1000, maxBlockMs: 60_000 },
 } as const;
+
+/**
+ * Second-factor codes, counted per account (the person's user id, so the counters never meet a
+ * sign-in's) and address. Whoever is guessing already has the password, so the account's own
+ * counter blocks hard: after 5 wrong codes, 30 seconds, then a doubling time up to 15 minutes,
+ * which keeps a guesser of six-digit codes to a few hundred tries a day.
+ */
+export const SECOND_FACTOR_THROTTLE_RULES = {
+  accountAddress: { free: 5, baseBlockMs: 30_000, maxBlockMs: 15 * 60_000 },
+  address: { free: 20, baseBlockMs: 1000, maxBlockMs: 15 * 60_000 },
+  account: { free: 5, baseBlockMs: 30_000, maxBlockMs: 15 * 60_000 },
+} as const;
+
+export type ThrottleRules = Record<
+  keyof typeof THROTTLE_RULES,
+  { free: number; baseBlockMs: number; maxBlockMs: number }
+>;
+
+/** The subject a person's second-factor attempts are counted under. */
+export function secondFactorSubject(userId: string): string {
+  return `second-factor:${userId}`;
+}
 
 const FORGET_AFTER_MS = 60 * 60_000;
 
@@ -64,10 +86,11 @@ export async function recordFailure(
   email: string,
   address: string | null,
   now: Date,
+  rules: ThrottleRules = THROTTLE_RULES,
 ): Promise<void> {
   const forgetBefore = new Date(now.getTime() - FORGET_AFTER_MS);
   for (const { scope, key } of keysFor(email, address)) {
-    const { free, maxBlockMs } = THROTTLE_RULES[scope];
+    const { free, baseBlockMs, maxBlockMs } = rules[scope];
     await trx
       .insertInto("sign_in_throttle")
       .values({ key, failures: 1, last_failure_at: now, blocked_until: null })
@@ -78,12 +101,12 @@ export async function recordFailure(
         }),
       )
       .execute();
-    // Block for 1 s, 2 s, 4 s … past the free allowance, up to the scope's ceiling.
+    // Block for 1 s (or the rules' base), 2 s, 4 s … past the free allowance, up to the ceiling.
     await trx
       .updateTable("sign_in_throttle")
       .set({
         blocked_until: sql`case when failures > ${free}
-          then ${now}::timestamptz + least(power(2, failures - ${free} - 1) * 1000, ${maxBlockMs}) * interval '1 millisecond'
+          then ${now}::timestamptz + least(power(2, failures - ${free} - 1) * ${baseBlockMs}, ${maxBlockMs}) * interval '1 millisecond'
           else null end`,
       })
       .where("key", "=", key)

@@ -17,7 +17,7 @@ import {
   type AgencyKind,
   type AgreementChange,
 } from "../../policies";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import {
@@ -122,6 +122,7 @@ interface ActionResult {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "agreement.manage");
+  await requireStepUp(request, context, ctx);
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: AgreementChangeSchema });
   if (submission.status !== "success") {

@@ -9,7 +9,7 @@ import {
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { ROLE_DESCRIPTIONS } from "../../policies";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { setPasswordUrl } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -79,6 +79,7 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
 export async function action({ request, context, params }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "user.manage");
   const userId = uuidParam(params, "userId");
+  await requireStepUp(request, context, ctx);
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: UserActionSchema });
   if (submission.status !== "success") {

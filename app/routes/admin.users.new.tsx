@@ -6,7 +6,7 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { setPasswordUrl } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -33,6 +33,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "user.manage");
+  await requireStepUp(request, context, ctx);
   const form = await readForm(request);
   const submission = parseWithZod(form, { schema: NewUserSchema });
   if (submission.status !== "success") {

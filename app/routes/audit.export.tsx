@@ -1,5 +1,5 @@
 import { data, type LoaderFunctionArgs } from "@remix-run/node";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { csvResponse } from "~/csv.server";
 import { serviceCall } from "~/http.server";
 import { AccessLogQuerySchema, queryFields } from "~/services/access-log-vocabulary";
@@ -11,6 +11,7 @@ import { EVENT_CSV_HEADER, eventCsvRow, exportAccessLog } from "~/services/acces
  */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const ctx = await requireActorFor(request, context, "audit.export");
+  await requireStepUp(request, context, ctx);
   const parsed = AccessLogQuerySchema.safeParse(queryFields(new URL(request.url).searchParams));
   if (!parsed.success) throw data("The search in this address is not valid.", { status: 400 });
   const { events, truncated } = await serviceCall(() => exportAccessLog(ctx, parsed.data));

@@ -1,5 +1,5 @@
 import { data, type LoaderFunctionArgs } from "@remix-run/node";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { csvResponse } from "~/csv.server";
 import { serviceCall } from "~/http.server";
 import { AccessReportQuerySchema, queryFields } from "~/services/access-log-vocabulary";
@@ -9,6 +9,7 @@ import { exportAccessReport, isAccessReport } from "~/services/access-reports.se
 /** Every event behind one inappropriate-access report, as CSV; the export is recorded. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const ctx = await requireActorFor(request, context, "audit.export");
+  await requireStepUp(request, context, ctx);
   const { report = "", ...fields } = queryFields(new URL(request.url).searchParams);
   const parsed = AccessReportQuerySchema.safeParse(fields);
   if (!isAccessReport(report) || !parsed.success) {

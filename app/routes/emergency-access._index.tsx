@@ -7,7 +7,7 @@ import {
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import {
@@ -96,6 +96,8 @@ export async function action({ request, context }: ActionFunctionArgs) {
     reasonDetail: text(form, fields.reasonDetail),
   });
   if (parsed.success) {
+    // Opening a case outside the rules needs a fresh second factor (the form is held meanwhile).
+    await requireStepUp(request, context, ctx, form);
     const opened = await serviceCall(() =>
       openEmergencyAccess(ctx, handle.data, {
         reason: parsed.data.reason,

@@ -1,5 +1,5 @@
 import { redirect, type ActionFunctionArgs } from "@remix-run/node";
-import { requireActorFor } from "~/auth/session.server";
+import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { csvResponse } from "~/csv.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -16,6 +16,7 @@ import { exportCellReferrals, purposeProblem } from "~/services/oversight.server
  */
 export async function action({ request, context }: ActionFunctionArgs) {
   const ctx = await requireActorFor(request, context, "export.identifiable");
+  await requireStepUp(request, context, ctx);
   const { cell, scope, filters } = readCellQuery(request, ctx);
   const value = (await readForm(request)).get("purpose");
   const purpose = typeof value === "string" ? value : "";

@@ -9,7 +9,12 @@ import {
 import { Form, useActionData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { signIn } from "~/auth/sign-in.server";
-import { requestMeta, requireAnonymous, safeReturnPath } from "~/auth/session.server";
+import {
+  requestMeta,
+  requireAnonymous,
+  safeReturnPath,
+  signInSettings,
+} from "~/auth/session.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
@@ -53,17 +58,15 @@ export async function action({ request, context }: ActionFunctionArgs) {
     );
   }
   const { email, password, returnTo } = submission.value;
-  const result = await signIn(
-    context.db,
-    requestMeta(context),
-    {
-      idleTimeoutMs: context.sessions.idleTimeoutMs,
-      secure: context.secure,
-    },
-    { email, password },
-  );
+  const result = await signIn(context.db, requestMeta(context), signInSettings(request, context), {
+    email,
+    password,
+  });
   if (result.ok) {
-    throw redirect(safeReturnPath(returnTo, context.publicUrl), {
+    // The password is half of it: the second factor (or setting one up) comes next.
+    const back = safeReturnPath(returnTo, context.publicUrl);
+    const query = back === "/home" ? "" : `?returnTo=${encodeURIComponent(back)}`;
+    throw redirect(`/sign-in/${result.next}${query}`, {
       headers: { "Set-Cookie": result.setCookie },
     });
   }

@@ -10,6 +10,12 @@ import { ACTIONS, isAction } from "../../policies";
 /** Events that are not policy actions: signing in and out, and administrative changes. */
 const OTHER_EVENTS: Record<string, string> = {
   "auth.sign_in": "sign in",
+  "auth.password_accepted": "give the right password (second factor next)",
+  "auth.second_factor": "give a second-factor code to sign in",
+  "auth.second_factor_enrolled": "set up an authenticator app",
+  "auth.recovery_codes_issued": "get new recovery codes",
+  "auth.step_up": "confirm it is them with a fresh second factor",
+  "auth.second_factor_reset": "reset a person's second factor",
   "auth.sign_out": "sign out",
   "auth.password_set": "set their password",
   "user.create": "create a user account",

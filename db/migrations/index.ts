@@ -11,6 +11,7 @@ import * as accessLogReading from "./2026_11_24_0009_access_log_reading";
 import * as oversightSummary from "./2026_11_24_0010_oversight_summary";
 import * as caseVisibility from "./2026_11_24_0011_case_visibility";
 import * as auditCheckpoints from "./2026_11_24_0012_audit_checkpoints";
+import * as secondFactors from "./2026_12_07_0013_second_factors";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   "2026_11_24_0010_oversight_summary": oversightSummary,
   "2026_11_24_0011_case_visibility": caseVisibility,
   "2026_11_24_0012_audit_checkpoints": auditCheckpoints,
+  "2026_12_07_0013_second_factors": secondFactors,
 };

@@ -1,3 +1,4 @@
+import { decodeBase32IgnorePadding } from "@oslojs/encoding";
 import type { Kysely } from "kysely";
 import { AGENCY_KINDS, type AgencyKind, type Role, type SharingPurpose } from "../../policies";
 import { hashPassword } from "../password-hash";
@@ -8,6 +9,19 @@ import { seedDemoCases } from "./demo-cases";
 
 /** The demo password. Demo seed only: never used outside the fictional Northbridge partnership. */
 export const DEMO_PASSWORD = "crosswalk-demo";
+/**
+ * The authenticator key every demo account (but the new starter) is enrolled with, published in
+ * the README beside the password so that anyone can sign in with any authenticator app. Demo seed
+ * only: a real account's key is made at enrolment and never shown again.
+ */
+export const DEMO_TOTP_KEY = "CROS SWAL KDEM OKEY NORT HBRI DGEV RP23";
+/** A demo account with a password but no second factor yet: it shows enrolment at first sign-in. */
+export const DEMO_NEW_STARTER = {
+  email: "newstarter@school.northbridge.example",
+  name: "Priya Shah",
+  role: "practitioner",
+  agency: "school",
+} as const;
 export const DEMO_PARTNERSHIP_ID = "00000000-0000-4000-8000-000000000001";
 export const DEMO_PARTNERSHIP_NAME = "Northbridge Violence Reduction Partnership";
 
@@ -215,6 +229,28 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
         })),
       )
       .returning(["id", "email", "agency_id"])
+      .execute();
+    await trx
+      .insertInto("totp_authenticators")
+      .values(
+        users.map((user) => ({
+          user_id: user.id,
+          partnership_id: DEMO_PARTNERSHIP_ID,
+          secret: Buffer.from(decodeBase32IgnorePadding(DEMO_TOTP_KEY.replace(/\s+/g, ""))),
+          confirmed_at: new Date(),
+        })),
+      )
+      .execute();
+    await trx
+      .insertInto("users")
+      .values({
+        partnership_id: DEMO_PARTNERSHIP_ID,
+        agency_id: agencyId(DEMO_NEW_STARTER.agency),
+        email: DEMO_NEW_STARTER.email,
+        display_name: DEMO_NEW_STARTER.name,
+        role: DEMO_NEW_STARTER.role,
+        password_hash: passwordHash,
+      })
       .execute();
     await trx
       .insertInto("sharing_agreements")

@@ -42,7 +42,11 @@ beforeAll(async () => {
   const app = createApp({
     db: db.app,
     logger: createLogger("fatal", new Writable({ write: (_chunk, _encoding, done) => done() })),
-    sessions: { idleTimeoutMs: 30 * 60_000, absoluteLifetimeMs: 12 * 3_600_000 },
+    sessions: {
+      idleTimeoutMs: 30 * 60_000,
+      absoluteLifetimeMs: 12 * 3_600_000,
+      stepUpWindowMs: 15 * 60_000,
+    },
     build,
     mode: "production",
     trustProxy: "loopback",

@@ -27,9 +27,11 @@ import {
 } from "../../app/services/referrals.server";
 import type { YoungPersonDetails } from "../../app/services/young-people.server";
 import type { TestDatabase } from "./database";
+import { TEST_TOTP_KEY, totpKeyBytes } from "./totp";
 
 /** The password every factory-made user has unless a test says otherwise. */
 export const TEST_PASSWORD = "correct horse battery staple";
+export { TEST_TOTP_KEY } from "./totp";
 let testPasswordHash: Promise<string> | undefined;
 
 function unique(prefix: string): string {
@@ -79,6 +81,8 @@ export async function createUser(
     role: Role;
     isActive: boolean;
     password: string | null;
+    /** Enrolled with TEST_TOTP_KEY unless false (then the person sets up an app at sign-in). */
+    secondFactor: boolean;
   }> = {},
 ): Promise<User> {
   const passwordHash =
@@ -89,7 +93,7 @@ export async function createUser(
         : await (testPasswordHash ??= hashPassword(TEST_PASSWORD));
   return db.transaction().execute(async (trx) => {
     await setTenant(trx, agency.partnership_id);
-    return trx
+    const user = await trx
       .insertInto("users")
       .values({
         partnership_id: agency.partnership_id,
@@ -102,6 +106,18 @@ export async function createUser(
       })
       .returningAll()
       .executeTakeFirstOrThrow();
+    if (overrides.secondFactor !== false) {
+      await trx
+        .insertInto("totp_authenticators")
+        .values({
+          user_id: user.id,
+          partnership_id: agency.partnership_id,
+          secret: totpKeyBytes(TEST_TOTP_KEY),
+          confirmed_at: new Date(),
+        })
+        .execute();
+    }
+    return user;
   });
 }
 

@@ -12,7 +12,11 @@ export function loadContext(
   return {
     db,
     logger: pino({ level: "silent" }),
-    sessions: { idleTimeoutMs: 30 * 60_000, absoluteLifetimeMs: 12 * 3_600_000 },
+    sessions: {
+      idleTimeoutMs: 30 * 60_000,
+      absoluteLifetimeMs: 12 * 3_600_000,
+      stepUpWindowMs: 15 * 60_000,
+    },
     requestId: randomUUID(),
     clientAddress: "192.0.2.10",
     secure: false,
