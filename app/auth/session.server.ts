@@ -193,7 +193,7 @@ export async function requirePendingSignIn(
   context: AppLoadContext,
 ): Promise<PendingSignIn> {
   const current = await validateOnce(request, context);
-  if (!current) throw redirect(`/sign-in${returnToQuery(request)}`);
+  if (!current) throw redirect("/sign-in");
   if (!current.pending) throw redirect("/home");
   return {
     sessionId: current.sessionId,

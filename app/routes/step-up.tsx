@@ -28,6 +28,10 @@ const StepUpSchema = z.object({
   held: z.string().catch(""),
 });
 
+function methodOf(url: URL): CodeMethod {
+  return url.searchParams.get("method") === "recovery_code" ? "recovery_code" : "totp";
+}
+
 function heldIdOf(value: string | null): string | null {
   const parsed = HeldId.safeParse(value);
   return parsed.success ? parsed.data : null;
@@ -43,9 +47,7 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
   const options = await secondFactorOptions(context.db, session);
   return {
     held: held ? heldId : null,
-    method: (url.searchParams.get("method") === "recovery_code"
-      ? "recovery_code"
-      : "totp"),
+    method: methodOf(url),
     recoveryCodesLeft: options.recoveryCodesLeft,
   };
 }

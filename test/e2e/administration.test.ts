@@ -8,6 +8,7 @@ import {
   saveScreenshot,
   waitUntilInteractive,
 } from "./support/browser";
+import { completeSecondFactor, unusedCode } from "./support/second-factor";
 
 const baseUrl = inject("baseUrl");
 let browser: Browser;
@@ -31,6 +32,7 @@ async function signIn(page: Page, email: string, password: string, javaScript: b
   await page.locator("#email").fill(email);
   await page.locator("#password").fill(password);
   await page.getByRole("button", { name: "Sign in" }).click();
+  await completeSecondFactor(page, baseUrl, email);
   await page.waitForURL((url) => url.pathname === "/home");
 }
 
@@ -105,6 +107,22 @@ describe.each([
       await newcomer.page.locator("#email").fill(email);
       await newcomer.page.locator("#password").fill(password);
       await newcomer.page.getByRole("button", { name: "Sign in" }).click();
+      // A new account sets up its authenticator app at its first sign-in, then keeps its
+      // recovery codes.
+      await newcomer.page.waitForURL((url) => url.pathname === "/sign-in/enrol");
+      expect(await heading(newcomer.page)).toBe("Set up your authenticator app");
+      await expectNoAccessibilityViolations(newcomer.page, "set up your authenticator app");
+      await newcomer.page.getByText("I cannot scan the QR code").click();
+      const key = (await newcomer.page.locator(".crosswalk-totp-key").textContent()) ?? "";
+      await newcomer.page.locator("#code").fill(await unusedCode(baseUrl, email, key));
+      await newcomer.page.getByRole("button", { name: "Continue" }).click();
+      await newcomer.page.waitForURL((url) => url.pathname === "/account/recovery-codes");
+      await waitUntilInteractive(newcomer.page, javaScript);
+      expect(await newcomer.page.locator(".crosswalk-recovery-codes li").count()).toBe(10);
+      await expectNoAccessibilityViolations(newcomer.page, "save your recovery codes");
+      await newcomer.page
+        .getByRole("link", { name: "I have saved my recovery codes – continue" })
+        .click();
       await newcomer.page.waitForURL((url) => url.pathname === "/home");
       expect(await newcomer.page.getByTestId("identity").textContent()).toContain(personName);
 

@@ -3,6 +3,7 @@ import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/seed/demo";
 import { ROLE_DESCRIPTIONS } from "../../policies";
+import { completeSecondFactor, unusedCode } from "./support/second-factor";
 import {
   expectNoAccessibilityViolations,
   launchChromium,
@@ -58,6 +59,7 @@ async function submitSignInForm(page: Page, email: string, password: string): Pr
 async function signIn(page: Page, person: DemoAccount, javaScript: boolean): Promise<void> {
   await visit(page, "/sign-in", javaScript);
   await submitSignInForm(page, person.email, DEMO_PASSWORD);
+  await completeSecondFactor(page, baseUrl, person.email);
   await page.waitForURL((url) => url.pathname === "/home");
   await page.getByTestId("identity").waitFor();
 }
@@ -122,6 +124,12 @@ describe.each(MODES)("$label", ({ javaScript, wrongPasswordEmail }) => {
     async (person) => {
       await visit(page, "/sign-in", javaScript);
       await submitSignInForm(page, person.email, DEMO_PASSWORD);
+      // The password alone opens nothing: the code from the published demo key comes next.
+      await page.waitForURL((url) => url.pathname === "/sign-in/second-factor");
+      await waitUntilInteractive(page, javaScript);
+      expect(await headingText(page)).toBe("Enter your code");
+      expect(await page.getByTestId("identity").count()).toBe(0);
+      await completeSecondFactor(page, baseUrl, person.email);
       await page.waitForURL((url) => url.pathname === "/home");
 
       const identity = page.getByTestId("identity");

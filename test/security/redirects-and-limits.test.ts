@@ -1,8 +1,8 @@
 import http from "node:http";
 import { describe, expect, inject, it } from "vitest";
-import { DEMO_PASSWORD } from "../../db/seed/demo";
-import { signIn } from "./support/actors";
-import { encodeValue, request } from "./support/http";
+import { DEMO_PASSWORD, DEMO_TOTP_KEY } from "../../db/seed/demo";
+import { giveCode, signIn } from "./support/actors";
+import { encodeValue, request, sessionFrom } from "./support/http";
 import { formsOf, govukPageProblems } from "./support/pages";
 
 /**
@@ -97,16 +97,40 @@ describe("returnTo after sign-in", () => {
     },
   );
 
+  /** After the password, the second factor, carrying returnTo on as its page does. */
+  async function throughSecondFactor(reply: Awaited<ReturnType<typeof signInWith>>) {
+    const location = new URL(reply.location ?? "", ORIGIN);
+    expect(location.pathname).toBe("/sign-in/second-factor");
+    const page = await request(server.baseUrl, {
+      path: `${location.pathname}${location.search}`,
+      cookie: sessionFrom(reply.setCookies),
+    });
+    const returnTo =
+      formsOf(page.body)
+        .flatMap((form) => form.controls)
+        .find((control) => control.name === "returnTo")?.value ?? "";
+    return giveCode(
+      server.baseUrl,
+      sessionFrom(reply.setCookies) ?? "",
+      "dsl@school.northbridge.example",
+      DEMO_TOTP_KEY,
+      returnTo,
+    );
+  }
+
   it("returns a person to the page they asked for", async () => {
     const reply = await signInWith("/cases?caseload=referred", "form");
-    expect(reply.location).toBe("/cases?caseload=referred");
+    expect(reply.location).toBe(
+      `/sign-in/second-factor?returnTo=${encodeURIComponent("/cases?caseload=referred")}`,
+    );
+    expect((await throughSecondFactor(reply)).location).toBe("/cases?caseload=referred");
   });
 
   it("is carried from a page behind sign-in to the sign-in form", async () => {
     const asked = await request(server.baseUrl, { path: "/referrals/new" });
     expect(asked.location).toBe("/sign-in?returnTo=%2Freferrals%2Fnew");
     const reply = await signInWith("/referrals/new", "page");
-    expect(reply.location).toBe("/referrals/new");
+    expect((await throughSecondFactor(reply)).location).toBe("/referrals/new");
   });
 });
 

@@ -1,6 +1,7 @@
 import type { Browser, BrowserContext, Locator, Page } from "playwright-core";
 import { DEMO_PASSWORD } from "../../../db/seed/demo";
 import { openPage, waitUntilInteractive } from "./browser";
+import { completeSecondFactor } from "./second-factor";
 
 /**
  * Helpers for end-to-end journeys through Crosswalk as several people in turn: each person signs
@@ -30,6 +31,7 @@ export async function signIn(
     await session.page.locator("#email").fill(email);
     await session.page.locator("#password").fill(DEMO_PASSWORD);
     await session.page.getByRole("button", { name: "Sign in" }).click();
+    await completeSecondFactor(session.page, baseUrl, email);
     await session.page.waitForURL((url) => url.pathname === "/home");
     await interactive(session);
     return session;

@@ -1,7 +1,9 @@
 import type { Kysely } from "kysely";
-import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../../db/seed/demo";
+import { DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_KEY } from "../../../db/seed/demo";
 import type { Database } from "../../../db/types";
 import type { PolicyActor, Role } from "../../../policies";
+import { unusedCode } from "../../e2e/support/second-factor";
+import { TEST_TOTP_KEY } from "../../support/totp";
 import { request, sessionFrom } from "./http";
 import type { SecondPartnership } from "./second-partnership";
 
@@ -28,18 +30,55 @@ export const ANONYMOUS: Actor = {
   cookie: null,
 };
 
-/** Sign in over HTTP as a browser would, and return the session cookie's value. */
-export async function signIn(baseUrl: string, email: string, password: string): Promise<string> {
-  const reply = await request(baseUrl, {
+/** Give the password over HTTP as a browser would: the reply (a half sign-in's cookie, if right). */
+export function givePassword(baseUrl: string, email: string, password: string, returnTo?: string) {
+  return request(baseUrl, {
     path: "/sign-in",
     form: [
       ["email", email],
       ["password", password],
+      ...(returnTo === undefined ? [] : [["returnTo", returnTo] as [string, string]]),
     ],
   });
-  const cookie = sessionFrom(reply.setCookies);
-  if (reply.status !== 302 || !cookie)
-    throw new Error(`Could not sign in as ${email}: ${reply.status} ${reply.body.slice(0, 200)}`);
+}
+
+/** Give a fresh code of `key` for a half sign-in's cookie: the reply (the whole session's cookie). */
+export async function giveCode(
+  baseUrl: string,
+  halfCookie: string,
+  email: string,
+  key: string,
+  returnTo = "",
+) {
+  return request(baseUrl, {
+    path: "/sign-in/second-factor",
+    cookie: halfCookie,
+    form: [
+      ["method", "totp"],
+      ["code", await unusedCode(baseUrl, email, key)],
+      ["returnTo", returnTo],
+    ],
+  });
+}
+
+/**
+ * Sign in over HTTP as a browser would (the password, then a code of the person's authenticator
+ * key: the demo key unless given) and return the session cookie's value.
+ */
+export async function signIn(
+  baseUrl: string,
+  email: string,
+  password: string,
+  key = DEMO_TOTP_KEY,
+): Promise<string> {
+  const half = await givePassword(baseUrl, email, password);
+  const halfCookie = sessionFrom(half.setCookies);
+  if (half.status !== 302 || !halfCookie)
+    throw new Error(`Could not sign in as ${email}: ${half.status} ${half.body.slice(0, 200)}`);
+  const whole = await giveCode(baseUrl, halfCookie, email, key);
+  const cookie = sessionFrom(whole.setCookies);
+  if (whole.status !== 302 || !cookie)
+    throw new Error(`${email}'s code was refused: ${whole.status} ${whole.body.slice(0, 200)}`);
   return cookie;
 }
 
@@ -50,6 +89,7 @@ export async function signedIn(
   email: string,
   password: string,
   name = email,
+  key = DEMO_TOTP_KEY,
 ): Promise<Actor> {
   const user = await db
     .selectFrom("users")
@@ -63,7 +103,7 @@ export async function signedIn(
     userId: user.id,
     agencyId: user.agency_id,
     partnershipId: user.partnership_id,
-    cookie: await signIn(baseUrl, email, password),
+    cookie: await signIn(baseUrl, email, password, key),
   };
 }
 
@@ -83,6 +123,7 @@ export async function everyone(
     second.lead.email,
     second.lead.password,
     "the second partnership's lead",
+    TEST_TOTP_KEY,
   );
   return [...demo, outsider];
 }

@@ -53,6 +53,14 @@ const PUBLIC_GET: Record<string, { anonymous: Expectation; signedIn: Expectation
     anonymous: { status: 200, logged: false, why: "the sign-in form" },
     signedIn: { status: 302, location: /^\/home$/, logged: false, why: "already signed in" },
   },
+  "sign-in_.second-factor.tsx": {
+    anonymous: { status: 302, location: /^\/sign-in$/, logged: false, why: "no password given" },
+    signedIn: { status: 302, location: /^\/home$/, logged: false, why: "already signed in" },
+  },
+  "sign-in_.enrol.tsx": {
+    anonymous: { status: 302, location: /^\/sign-in$/, logged: false, why: "no password given" },
+    signedIn: { status: 302, location: /^\/home$/, logged: false, why: "already signed in" },
+  },
   "sign-out.tsx": {
     anonymous: { status: 302, location: /^\/home$/, logged: false, why: "sign-out is a POST" },
     signedIn: { status: 302, location: /^\/home$/, logged: false, why: "sign-out is a POST" },

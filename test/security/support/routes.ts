@@ -15,12 +15,17 @@ export interface RouteFile {
 
 const ROUTES_FOLDER = path.resolve(import.meta.dirname, "../../../app/routes");
 
-/** Remix's flat-routes naming: `a.$b._index.tsx` is `/a/:b`, `$.tsx` catches everything else. */
+/**
+ * Remix's flat-routes naming: `a.$b._index.tsx` is `/a/:b`, `a_.b.tsx` is `/a/b` outside a's
+ * layout, `$.tsx` catches everything else.
+ */
 export function patternOf(file: string): string {
   const segments = file
     .replace(/\.tsx?$/, "")
     .split(".")
     .filter((segment) => segment !== "_index")
+    // A trailing underscore only keeps a route out of its parent's layout: not in the address.
+    .map((segment) => segment.replace(/_$/, ""))
     .map((segment) =>
       segment === "$" ? "*" : segment.startsWith("$") ? `:${segment.slice(1)}` : segment,
     );
