@@ -26,6 +26,7 @@
  *   published access matrix) are not case data and are not recorded, unless refused;
  * - nothing for public pages, bad forms (400), conflicts (409) or a missing record (404).
  */
+import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { expect } from "vitest";
 import type { ROUTE_MANIFEST } from "../../app/route-manifest";
 import { addAction, addNote } from "../../app/services/case-work.server";
@@ -53,7 +54,19 @@ import {
   type Visit,
   type WalkWorld,
 } from "./access-log-walk";
-import { contextFor, createAgency, shareDecision, TEST_PASSWORD } from "./factories";
+import { contextFor, createAgency, createUser, shareDecision, TEST_PASSWORD } from "./factories";
+import { passwordCookie } from "./session";
+import { currentTotpStep, freshTotpCode, TEST_TOTP_KEY, totpCodeAt } from "./totp";
+
+/** A six-digit code that is not the key's code for any step the server would accept now. */
+async function wrongCode(key: string): Promise<string> {
+  const now = currentTotpStep();
+  const near = new Set([now - 1, now, now + 1].map((step) => totpCodeAt(key, step)));
+  for (let guess = 0; ; guess += 1) {
+    const code = String(guess).padStart(6, "0");
+    if (!near.has(code)) return Promise.resolve(code);
+  }
+}
 
 const MISSING = "00000000-0000-4000-8000-00000000dead";
 
@@ -259,10 +272,11 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         method: "POST",
         form: { email: user.email, password },
         status: 302,
-        location: "/home",
+        // The password is half a sign-in: the second factor comes next.
+        location: "/sign-in/second-factor",
         events: [
           {
-            action: "auth.sign_in",
+            action: "auth.password_accepted",
             outcome: "allowed",
             by: user,
             record: { type: "user", id: user.id },
@@ -323,6 +337,179 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         ],
       };
       yield { name: "an empty form", as: null, method: "POST", form: {}, status: 400, events: [] };
+    },
+  },
+
+  "sign-in_.second-factor.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      const half = await passwordCookie(w.db.app, user.email);
+      const wrong = await wrongCode(TEST_TOTP_KEY);
+      const self = { type: "user", id: user.id };
+      yield {
+        name: "signed out",
+        as: null,
+        method: "GET",
+        status: 302,
+        location: "/sign-in",
+        events: [],
+      };
+      yield {
+        name: "the page",
+        as: user,
+        cookie: half.cookie,
+        method: "GET",
+        status: 200,
+        events: [],
+      };
+      yield {
+        name: "a wrong code",
+        as: user,
+        cookie: half.cookie,
+        method: "POST",
+        form: { method: "totp", code: wrong },
+        status: 401,
+        events: [
+          {
+            action: "auth.second_factor",
+            outcome: "refused",
+            record: self,
+            youngPersonId: null,
+            reason: "Wrong authenticator code",
+          },
+        ],
+      };
+      const { code } = await freshTotpCode(TEST_TOTP_KEY, null);
+      yield {
+        name: "the right code",
+        as: user,
+        cookie: half.cookie,
+        method: "POST",
+        form: { method: "totp", code },
+        status: 302,
+        location: "/home",
+        events: [{ action: "auth.sign_in", outcome: "allowed", record: self, youngPersonId: null }],
+      };
+      yield {
+        name: "signed in",
+        as: user,
+        method: "GET",
+        status: 302,
+        location: "/home",
+        events: [],
+      };
+    },
+  },
+
+  "sign-in_.enrol.tsx": {
+    async *visits(w) {
+      const user = await createUser(w.db.owner, w.agencies.school, { secondFactor: false });
+      const half = await passwordCookie(w.db.app, user.email);
+      const self = { type: "user", id: user.id };
+      yield {
+        name: "signed out",
+        as: null,
+        method: "GET",
+        status: 302,
+        location: "/sign-in",
+        events: [],
+      };
+      yield {
+        name: "the page",
+        as: user,
+        cookie: half.cookie,
+        method: "GET",
+        status: 200,
+        events: [],
+      };
+      const { secret } = await w.db.superuser
+        .selectFrom("totp_authenticators")
+        .select("secret")
+        .where("user_id", "=", user.id)
+        .executeTakeFirstOrThrow();
+      const { code } = await freshTotpCode(encodeBase32UpperCaseNoPadding(secret), null);
+      yield {
+        name: "the first code",
+        as: user,
+        cookie: half.cookie,
+        method: "POST",
+        form: { code },
+        status: 302,
+        location: "/account/recovery-codes",
+        events: [
+          {
+            action: "auth.second_factor_enrolled",
+            outcome: "allowed",
+            record: self,
+            youngPersonId: null,
+          },
+          { action: "auth.sign_in", outcome: "allowed", record: self, youngPersonId: null },
+        ],
+      };
+    },
+  },
+
+  "step-up.tsx": {
+    async *visits(w) {
+      const user = await w.person("auditor");
+      const self = { type: "user", id: user.id };
+      yield signedOut();
+      yield { name: "the page", as: user, method: "GET", status: 200, events: [] };
+      yield {
+        name: "a wrong code",
+        as: user,
+        method: "POST",
+        form: { method: "totp", code: await wrongCode(TEST_TOTP_KEY) },
+        status: 401,
+        events: [
+          {
+            action: "auth.step_up",
+            outcome: "refused",
+            record: self,
+            youngPersonId: null,
+            reason: "Wrong authenticator code",
+          },
+        ],
+      };
+      const used = await w.db.superuser
+        .selectFrom("totp_authenticators")
+        .select("last_used_step")
+        .where("user_id", "=", user.id)
+        .executeTakeFirstOrThrow();
+      const { code } = await freshTotpCode(TEST_TOTP_KEY, Number(used.last_used_step));
+      yield {
+        name: "the right code, with nothing held",
+        as: user,
+        method: "POST",
+        form: { method: "totp", code },
+        status: 302,
+        location: "/home",
+        events: [{ action: "auth.step_up", outcome: "allowed", record: self, youngPersonId: null }],
+      };
+    },
+  },
+
+  "account.recovery-codes.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      const self = { type: "user", id: user.id };
+      const issued: ExpectedEvent = {
+        action: "auth.recovery_codes_issued",
+        outcome: "allowed",
+        record: self,
+        youngPersonId: null,
+      };
+      yield signedOut();
+      yield { name: "the first visit", as: user, method: "GET", status: 200, events: [issued] };
+      yield { name: "a later visit", as: user, method: "GET", status: 200, events: [] };
+      yield {
+        name: "new codes",
+        as: user,
+        method: "POST",
+        form: {},
+        status: 200,
+        events: [issued],
+      };
     },
   },
 
