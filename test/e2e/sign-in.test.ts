@@ -3,7 +3,7 @@ import type { Browser, BrowserContext, Page, Response } from "playwright-core";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, test } from "vitest";
 import { DEMO_ACCOUNTS, DEMO_PASSWORD } from "../../db/seed/demo";
 import { ROLE_DESCRIPTIONS } from "../../policies";
-import { completeSecondFactor, unusedCode } from "./support/second-factor";
+import { completeSecondFactor } from "./support/second-factor";
 import {
   expectNoAccessibilityViolations,
   launchChromium,
