@@ -18,7 +18,6 @@ import {
   createReferralWorld,
   referralAt,
   referralVersion,
-  TEST_PASSWORD,
   type ReferralWorld,
 } from "../support/factories";
 import { loadContext, settle, statusOf } from "../support/remix";
@@ -233,20 +232,8 @@ describe("an event that cannot be written", () => {
 
   it("takes a note down with it, answering 500 without detail, and leaves the chain whole", async () => {
     const { id, youngPersonId } = await referralAt(db, world, "active");
-    const signIn = await fetch(`${base}/sign-in`, {
-      method: "POST",
-      redirect: "manual",
-      headers: {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Sec-Fetch-Site": "same-origin",
-      },
-      body: new URLSearchParams({
-        email: world.people.advocacyPractitioner.email,
-        password: TEST_PASSWORD,
-      }).toString(),
-    });
-    expect(signIn.status).toBe(302);
-    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    // Signed in through the real sign-in and second-factor actions, on the database the server uses.
+    const cookie = await signInCookie(db.app, world.people.advocacyPractitioner.email);
     const body = `Met him at the club ${randomUUID()}`;
     const { day, month, year } = dateAnswerOf(todayInLondon());
     const addNote = () =>

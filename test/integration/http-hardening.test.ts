@@ -10,6 +10,7 @@ import { createApp } from "../../server/app";
 import { loadServerConfig } from "../../server/config";
 import { collectingLogger } from "../support/clock";
 import { useTestDatabase } from "../support/database";
+import { signInCookie } from "../support/session";
 import { createReferralWorld, createWorld, TEST_PASSWORD } from "../support/factories";
 import { loadContext } from "../support/remix";
 
@@ -53,13 +54,9 @@ function send(method: string, pathname: string, init: RequestInit = {}) {
   return fetch(`${base}${pathname}`, { method, redirect: "manual", ...init });
 }
 
-async function signedIn(email: string): Promise<string> {
-  const response = await send("POST", "/sign-in", {
-    headers: FORM,
-    body: new URLSearchParams({ email, password: TEST_PASSWORD }).toString(),
-  });
-  expect(response.status).toBe(302);
-  return (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+/** A session of the server's database, signed in through the real sign-in and second-factor actions. */
+function signedIn(email: string): Promise<string> {
+  return signInCookie(db.app, email);
 }
 
 /** A GOV.UK page, not a bare or blank answer, and never a stack trace. */

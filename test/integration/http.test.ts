@@ -8,6 +8,7 @@ import { lifecycleTable, ROLE_DESCRIPTIONS, ROLES } from "../../policies";
 import { createApp } from "../../server/app";
 import { createLogger } from "../../server/logger";
 import { useTestDatabase } from "../support/database";
+import { signInCookie } from "../support/session";
 import { createWorld, TEST_PASSWORD } from "../support/factories";
 
 const db = useTestDatabase();
@@ -225,13 +226,7 @@ function textOf(html: string): string {
 describe("the access matrix page", () => {
   it("shows how a referral moves: every step, where from, where to and who, generated from the policies", async () => {
     const { user } = await createWorld(db.owner);
-    const signIn = await post(
-      "/sign-in",
-      new URLSearchParams({ email: user.email, password: TEST_PASSWORD }).toString(),
-      { "Sec-Fetch-Site": "same-origin" },
-    );
-    expect(signIn.status).toBe(302);
-    const cookie = (signIn.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
+    const cookie = await signInCookie(db.app, user.email);
     const response = await fetch(`${base}/access-matrix`, { headers: { Cookie: cookie } });
     expect(response.status).toBe(200);
     const html = await response.text();

@@ -87,8 +87,8 @@ describe("signing in", () => {
 
   it("gives a new session id at every sign-in", async () => {
     const { user } = await createWorld(db.owner);
-    const first = await signedInCookie(user.email);
-    const second = await signedInCookie(user.email);
+    const first = await signInCookie(db.app, user.email, undefined, undefined, { fresh: true });
+    const second = await signInCookie(db.app, user.email, undefined, undefined, { fresh: true });
     expect(first).not.toBe(second);
   });
 

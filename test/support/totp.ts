@@ -35,7 +35,8 @@ export function totpCodeAt(key: string, step: number): string {
  */
 export async function unusedTotpStep(lastUsed: number | null): Promise<number> {
   const now = currentTotpStep();
-  const step = Math.max(now - 1, lastUsed === null ? now - 1 : lastUsed + 1);
+  // Not the step before now: the clock may move on before the server checks it.
+  const step = Math.max(now, lastUsed === null ? now : lastUsed + 1);
   if (step > now + 1) {
     // The step before it must be the clock's before the server takes it.
     await sleep((step - 1) * PERIOD_MS - Date.now() + 50);
