@@ -109,14 +109,19 @@ describe.each([
       await newcomer.page.getByRole("button", { name: "Sign in" }).click();
       // A new account sets up its authenticator app at its first sign-in, then keeps its
       // recovery codes.
-      await newcomer.page.waitForURL((url) => url.pathname === "/sign-in/enrol");
-      expect(await heading(newcomer.page)).toBe("Set up your authenticator app");
+      await newcomer.page
+        .getByRole("heading", { level: 1, name: "Set up your authenticator app" })
+        .waitFor();
+      expect(new URL(newcomer.page.url()).pathname).toBe("/sign-in/enrol");
+      await waitUntilInteractive(newcomer.page, javaScript);
       await expectNoAccessibilityViolations(newcomer.page, "set up your authenticator app");
       await newcomer.page.getByText("I cannot scan the QR code").click();
       const key = (await newcomer.page.locator(".crosswalk-totp-key").textContent()) ?? "";
       await newcomer.page.locator("#code").fill(await unusedCode(baseUrl, email, key));
       await newcomer.page.getByRole("button", { name: "Continue" }).click();
-      await newcomer.page.waitForURL((url) => url.pathname === "/account/recovery-codes");
+      await newcomer.page
+        .getByRole("heading", { level: 1, name: "Save your recovery codes" })
+        .waitFor();
       await waitUntilInteractive(newcomer.page, javaScript);
       expect(await newcomer.page.locator(".crosswalk-recovery-codes li").count()).toBe(10);
       await expectNoAccessibilityViolations(newcomer.page, "save your recovery codes");

@@ -197,7 +197,8 @@ export async function createWalkWorld(db: TestDatabase): Promise<WalkWorld> {
       cookies.set(user.id, cookie);
       return cookie;
     },
-    freshCookie: async (user) => keep(await signInCookie(db.app, user.email)),
+    freshCookie: async (user) =>
+      keep(await signInCookie(db.app, user.email, undefined, undefined, { fresh: true })),
     newest: async (table, where) => {
       const newestFirst = table === "decisions_to_share" ? "decided_at" : "created_at";
       const row = await sql<{ id: string }>`

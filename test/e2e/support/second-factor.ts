@@ -42,14 +42,16 @@ export async function completeSecondFactor(
     ["/sign-in/second-factor", "/sign-in/enrol"].includes(url.pathname),
   );
   if (new URL(page.url()).pathname === "/sign-in/enrol") {
+    await page.getByRole("heading", { level: 1, name: "Set up your authenticator app" }).waitFor();
     await page.getByText("I cannot scan the QR code").click();
     const shownKey = (await page.locator(".crosswalk-totp-key").textContent()) ?? "";
     await page.locator("#code").fill(await unusedCode(baseUrl, email, shownKey));
     await page.getByRole("button", { name: "Continue" }).click();
-    await page.waitForURL((url) => url.pathname === "/account/recovery-codes");
+    await page.getByRole("heading", { level: 1, name: "Save your recovery codes" }).waitFor();
     await page.getByRole("link", { name: "I have saved my recovery codes – continue" }).click();
     return;
   }
+  await page.getByRole("heading", { level: 1, name: "Enter your code" }).waitFor();
   await page.locator("#code").fill(await unusedCode(baseUrl, email, key));
   await page.getByRole("button", { name: "Continue" }).click();
 }
