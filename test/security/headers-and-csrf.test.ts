@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { DEMO_PASSWORD } from "../../db/seed/demo";
+import { DEMO_PASSWORD, DEMO_TOTP_KEY } from "../../db/seed/demo";
+import { unusedCode } from "../e2e/support/second-factor";
 import type { Database } from "../../db/types";
 import { eventsOf } from "./support/access-log";
 import { ANONYMOUS, everyone, type Actor } from "./support/actors";
@@ -246,7 +247,22 @@ describe("the session cookie", () => {
   });
 
   it("over HTTPS is not accepted without the prefix, and over HTTP not with it", async () => {
-    const secure = await signIn({ "X-Forwarded-Proto": "https" });
+    const half = await signIn({ "X-Forwarded-Proto": "https" });
+    const halfValue = /^__Host-crosswalk_session=([^;]+)/.exec(half.setCookies[0] ?? "")?.[1];
+    // The second factor, over HTTPS too.
+    const secure = await request(server.baseUrl, {
+      path: "/sign-in/second-factor",
+      headers: { Cookie: `__Host-crosswalk_session=${halfValue}`, "X-Forwarded-Proto": "https" },
+      form: [
+        ["method", "totp"],
+        [
+          "code",
+          await unusedCode(server.baseUrl, "officer@police.northbridge.example", DEMO_TOTP_KEY),
+        ],
+        ["returnTo", ""],
+      ],
+    });
+    expect(secure.status).toBe(302);
     const value = /^__Host-crosswalk_session=([^;]+)/.exec(secure.setCookies[0] ?? "")?.[1] ?? "";
     const asHttp = await request(server.baseUrl, {
       path: "/home",
