@@ -28,6 +28,11 @@ export interface CrosswalkLoadContext {
    * are passed on, such as set-password links: never taken from the request's Host header.
    */
   publicUrl: string;
+  /**
+   * The key that seals agencies' single sign-on client secrets (SSO_SECRET_KEY_FILE; decision 016).
+   * Absent, single sign-on cannot be given a secret or used.
+   */
+  clientSecretKey?: Uint8Array;
 }
 
 declare module "@remix-run/server-runtime" {

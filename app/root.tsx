@@ -24,6 +24,7 @@ import {
 } from "./ui/frame";
 import { DocumentTitle } from "./ui/document-title";
 import { errorPageFor } from "./ui/error-pages";
+import { IdleWarning } from "./ui/idle-warning";
 import { useNonce } from "./ui/nonce";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: "/styles/crosswalk.css" }];
@@ -35,11 +36,13 @@ export const meta: MetaFunction = ({ error }) => [
 interface FrameData {
   identity: FrameIdentity | null;
   navigation: NavigationItem[];
+  /** The session's idle timeout, for the warning before it (null when no one is signed in). */
+  idleTimeoutMs: number | null;
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs): Promise<FrameData> {
   const actor = await getActor(request, context);
-  if (!actor) return { identity: null, navigation: [] };
+  if (!actor) return { identity: null, navigation: [], idleTimeoutMs: null };
   return {
     identity: {
       displayName: actor.displayName,
@@ -47,6 +50,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
       roleLabel: ROLE_DESCRIPTIONS[actor.role].label,
     },
     navigation: navigationFor(actor.role),
+    idleTimeoutMs: context.sessions.idleTimeoutMs,
   };
 }
 
@@ -81,6 +85,9 @@ export function Layout({ children }: { children: ReactNode }) {
           navigation={frame?.navigation ?? []}
           currentPath={location.pathname}
         />
+        {frame?.identity && frame.idleTimeoutMs ? (
+          <IdleWarning idleTimeoutMs={frame.idleTimeoutMs} />
+        ) : null}
         <Main>{children}</Main>
         <Footer />
         <ScrollRestoration nonce={nonce} />

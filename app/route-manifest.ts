@@ -23,6 +23,12 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "sign-in_.second-factor.tsx": publicRoute(
     "Only for a session whose password was right (any other is sent to sign in); that session opens no other page.",
   ),
+  "sign-in_.organisation.tsx": publicRoute(
+    "Starts single sign-on for an email typed before anyone is signed in; the answer does not say whether an account exists.",
+  ),
+  "sign-in_.oidc.callback.tsx": publicRoute(
+    "An identity provider's answer to a sign-in this browser started (bound by state and a cookie); it opens only the account the provider verified, in the agency that started it.",
+  ),
   "sign-in_.enrol.tsx": publicRoute(
     "Only for a session whose password was right and whose account has no second factor yet.",
   ),
@@ -35,6 +41,39 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
     kind: "signed_in",
     actions: [],
     why: "Shows the signed-in person their own recovery codes (once) and makes new ones.",
+  },
+  "account.passkeys.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Lists, adds and removes the signed-in person's own passkeys; removing one asks for a fresh second factor.",
+  },
+  "passkeys.registration-options.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Starts adding a passkey to the signed-in person's own account (a challenge on their session).",
+  },
+  "passkeys.register.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Adds a passkey to the signed-in person's own account, checked against their session's challenge.",
+  },
+  "passkeys.authentication-options.tsx": publicRoute(
+    "Only for the caller's own session: a half sign-in asking for its passkey, or a signed-in person stepping up; anyone else is sent to sign in.",
+  ),
+  "account.sessions.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Lists and ends the signed-in person's own sessions; anyone else's is a logged 404.",
+  },
+  "account.password.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "The signed-in person changes their own password, giving the current one first.",
+  },
+  "account.stay-signed-in.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Restarts the signed-in person's own idle clock; answers with no content.",
   },
   "set-password.$token.tsx": publicRoute(
     "The holder of a one-time link sets their own password; the token is the credential.",
@@ -63,6 +102,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "admin.agencies._index.tsx": signedIn("agency.manage"),
   "admin.agencies.new.tsx": signedIn("agency.manage"),
   "admin.agencies.$agencyId.tsx": signedIn("agency.manage"),
+  "admin.agencies.$agencyId_.sign-in.tsx": signedIn("agency.manage"),
   "admin.users._index.tsx": signedIn("user.manage"),
   "admin.users.new.tsx": signedIn("user.manage"),
   "admin.users.$userId.tsx": signedIn("user.manage"),

@@ -14,7 +14,11 @@ export async function setTenant(trx: Transaction<Database>, partnershipId: strin
 export async function setLocal(
   trx: Transaction<Database>,
   name:
-    "app.sign_in_email" | "app.session_token_hash" | "app.set_password_token_hash" | "app.user_id",
+    | "app.sign_in_email"
+    | "app.session_token_hash"
+    | "app.set_password_token_hash"
+    | "app.user_id"
+    | "app.sign_in_agency",
   value: string,
 ): Promise<void> {
   await sql`select set_config(${name}, ${value}, true)`.execute(trx);

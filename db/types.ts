@@ -163,6 +163,35 @@ export interface SignInThrottleTable {
   blocked_until: Timestamp | null;
 }
 
+/** An agency's identity provider for single sign-on (OpenID Connect; decision 016). */
+export interface AgencySignInTable {
+  agency_id: string;
+  partnership_id: string;
+  issuer: string;
+  client_id: string;
+  /** AES-256-GCM sealed (app/auth/client-secrets.server.ts); null until one is given. */
+  client_secret_sealed: string | null;
+  /** The ID token or userinfo claim that carries the person's email address. */
+  email_claim: ColumnType<string, string | undefined, string>;
+  enabled: ColumnType<boolean, boolean | undefined, boolean>;
+  updated_at: UpdatedAt;
+  updated_by: string | null;
+}
+
+/** A sign-in sent to an agency's identity provider and not yet back; used once. No partnership. */
+export interface SingleSignOnLoginsTable {
+  /** SHA-256 (hex) of the `state` sent to the provider. */
+  state_hash: string;
+  agency_id: string;
+  /** SHA-256 (hex) of the cookie binding the sign-in to the browser that started it. */
+  browser_hash: string;
+  code_verifier: string;
+  nonce: string;
+  return_to: string;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export type AuditOutcome = "allowed" | "refused";
 
 export interface AuditEventsTable {
@@ -525,6 +554,8 @@ export interface Database {
   passkeys: PasskeysTable;
   held_submissions: HeldSubmissionsTable;
   sign_in_throttle: SignInThrottleTable;
+  agency_sign_in: AgencySignInTable;
+  single_sign_on_logins: SingleSignOnLoginsTable;
   audit_events: AuditEventsTable;
   audit_chain_heads: AuditChainHeadsTable;
   set_password_links: SetPasswordLinksTable;

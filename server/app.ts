@@ -36,6 +36,8 @@ export interface AppOptions {
   publicUrl?: string | (() => string);
   /** The largest request body read (MAX_FORM_BYTES); anything larger is a 413. */
   maxBodyBytes?: number;
+  /** The key that seals single sign-on client secrets (decision 016). */
+  clientSecretKey?: Uint8Array;
   /** Flipped by graceful shutdown: responses then ask clients to close their connections. */
   isShuttingDown?: () => boolean;
 }
@@ -130,6 +132,7 @@ export function createApp(options: AppOptions): Express {
         typeof options.publicUrl === "function"
           ? options.publicUrl()
           : (options.publicUrl ?? DEFAULT_PUBLIC_URL),
+      ...(options.clientSecretKey ? { clientSecretKey: options.clientSecretKey } : {}),
     };
     remix(remixRequest(req, res), context)
       .then((response) => sendResponse(req, res, response))

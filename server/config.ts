@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { AuditEnvSchema, toAuditConfig } from "../db/audit/config";
+import { defaultClientSecretKeyFile } from "./client-secret-key";
 import {
   DatabaseEnvSchema,
   parseEnvironment,
@@ -66,6 +67,8 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
   AUDIT_PARTITION_MONTHS_AHEAD: z.coerce.number().int().min(1).max(24).default(3),
   /** Checkpoints: the folder, the key, how often, the witness, the ages (db/audit/config.ts). */
   ...AuditEnvSchema.shape,
+  /** The key sealing single sign-on client secrets; default `<DATA_DIR>/sso-keys/client-secret.key`, made at first start. */
+  SSO_SECRET_KEY_FILE: z.string().trim().min(1).optional(),
 });
 
 export interface AuthSettings {
@@ -110,6 +113,8 @@ export interface ServerConfig {
   auth: AuthSettings;
   database: DatabaseConfig;
   audit: AuditJobSettings;
+  /** Single sign-on: the file of the key that seals client secrets, made at start when `createKey`. */
+  singleSignOn: { secretKeyFile: string; createKey: boolean };
 }
 
 /** Read every setting once at start-up. A bad value throws a ConfigurationError naming the variable. */
@@ -138,6 +143,12 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
       sealIntervalMs: parsed.AUDIT_SEAL_INTERVAL_MS,
       partitionMonthsAhead: parsed.AUDIT_PARTITION_MONTHS_AHEAD,
       checkpoints: checkpointSettings(parsed),
+    },
+    singleSignOn: {
+      secretKeyFile: path.resolve(
+        parsed.SSO_SECRET_KEY_FILE ?? defaultClientSecretKeyFile(path.resolve(parsed.DATA_DIR)),
+      ),
+      createKey: parsed.SSO_SECRET_KEY_FILE === undefined,
     },
   };
 }

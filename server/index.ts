@@ -15,6 +15,7 @@ import {
 } from "../db/seed/demo";
 import { createApp } from "./app";
 import { startAuditJobs } from "./audit-jobs";
+import { loadClientSecretKey } from "./client-secret-key";
 import { listeningUrl, loadServerConfig, type ServerConfig } from "./config";
 import { createLogger } from "./logger";
 
@@ -33,6 +34,12 @@ async function main(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   const reportPoolError = (message: string, error: Error) => logger.warn({ err: error }, message);
+  // The key that seals single sign-on client secrets, before anything starts: a missing or bad
+  // key stops the start (decision 016).
+  const clientSecretKey = await loadClientSecretKey(
+    config.singleSignOn.secretKeyFile,
+    config.singleSignOn.createKey,
+  );
 
   let embedded: EmbeddedDatabase | null = null;
   let appUrl = config.database.appUrl;
@@ -89,6 +96,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     publicUrl: () => publicUrl,
     maxBodyBytes: config.maxFormBytes,
+    clientSecretKey,
     isShuttingDown: () => shuttingDown,
   });
 

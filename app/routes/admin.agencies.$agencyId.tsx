@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { AGENCY_KIND_LABELS } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
@@ -115,6 +115,14 @@ export default function ChangeAgency() {
             />
             <Button>Save changes</Button>
           </Form>
+
+          <h2 className="govuk-heading-m">Single sign-on</h2>
+          <p className="govuk-body">
+            <Link className="govuk-link" to={`${path}/sign-in`}>
+              Set up single sign-on
+            </Link>{" "}
+            so the agency&apos;s people sign in with their organisation&apos;s own account.
+          </p>
 
           {agency.isActive ? (
             <>

@@ -9,6 +9,12 @@ import {
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { ROLE_DESCRIPTIONS } from "../../policies";
+import {
+  endAllSessions,
+  resetSecondFactor,
+  signInSecurity,
+  type SignInSecurity,
+} from "~/auth/account-sessions.server";
 import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { setPasswordUrl } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
@@ -45,11 +51,30 @@ export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
 const DONE = {
   "user-deactivated": "Account deactivated",
   "user-reactivated": "Account reactivated",
+  "sessions-ended":
+    "Their sessions have ended: every browser they were signed in on must sign in again",
+  "second-factor-reset":
+    "Second factor reset: they will set up an authenticator app when they next sign in",
 };
+
+/** "Authenticator app and 1 passkey (8 recovery codes left)", or that there is none. */
+function secondFactorText(security: SignInSecurity): string {
+  const kinds = [
+    ...(security.authenticatorApp ? ["Authenticator app"] : []),
+    ...(security.passkeys > 0
+      ? [`${security.passkeys} ${security.passkeys === 1 ? "passkey" : "passkeys"}`]
+      : []),
+  ];
+  if (kinds.length === 0) return "Not set up: they will set one up when they next sign in";
+  const codes = `${security.recoveryCodesLeft} recovery ${security.recoveryCodesLeft === 1 ? "code" : "codes"} left`;
+  return `${kinds.join(" and ")} (${codes})`;
+}
 
 const UserActionSchema = z.discriminatedUnion("intent", [
   UserChangeSchema.extend({ intent: z.literal("update") }),
-  z.object({ intent: z.enum(["deactivate", "reactivate", "reset"]) }),
+  z.object({
+    intent: z.enum(["deactivate", "reactivate", "reset", "end-sessions", "reset-second-factor"]),
+  }),
 ]);
 
 interface ActionResult {
@@ -62,6 +87,9 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireActorFor(request, context, "user.manage");
   const userId = uuidParam(params, "userId");
   const user = await serviceCall(() => getUser(ctx, userId));
+  const security = await serviceCall(() =>
+    signInSecurity(ctx, { userId, absoluteLifetimeMs: context.sessions.absoluteLifetimeMs }),
+  );
   const isSelf = user.id === ctx.actor.userId;
   // No one may change their own account, so their own page needs no agencies to choose from.
   const agencies = isSelf ? [] : await serviceCall(() => agencyChoices(ctx));
@@ -71,6 +99,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   }
   return {
     user: { ...user, roleLabel: ROLE_DESCRIPTIONS[user.role].label, status: accountStatus(user) },
+    secondFactor: secondFactorText(security),
+    activeSessions: security.activeSessions,
     isSelf,
     agencies,
   };
@@ -101,6 +131,12 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
       case "reactivate":
         await serviceCall(() => reactivateUser(ctx, userId));
         throw redirect(`/admin/users/${userId}?done=user-reactivated`);
+      case "end-sessions":
+        await serviceCall(() => endAllSessions(ctx, { userId }));
+        throw redirect(`/admin/users/${userId}?done=sessions-ended`);
+      case "reset-second-factor":
+        await serviceCall(() => resetSecondFactor(ctx, { userId }));
+        throw redirect(`/admin/users/${userId}?done=second-factor-reset`);
       case "reset": {
         const issued = await serviceCall(() => resetUser(ctx, userId));
         // Shown once, in this response: never in a URL, never stored, never cached.
@@ -122,7 +158,7 @@ export async function action({ request, context, params }: ActionFunctionArgs) {
 }
 
 export default function UserAccount() {
-  const { user, isSelf, agencies } = useLoaderData<typeof loader>();
+  const { user, secondFactor, activeSessions, isSelf, agencies } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const errors = result?.errors ?? [];
   const path = `/admin/users/${user.id}`;
@@ -167,6 +203,14 @@ export default function UserAccount() {
               { key: "Agency", value: user.agencyName },
               { key: "Role", value: user.roleLabel },
               { key: "Status", value: <AccountStatusTag status={user.status} /> },
+              { key: "Second factor", value: secondFactor },
+              {
+                key: "Signed in now",
+                value:
+                  activeSessions === 0
+                    ? "No"
+                    : `Yes, ${activeSessions} ${activeSessions === 1 ? "browser" : "browsers"}`,
+              },
             ]}
           />
           {isSelf ? (
@@ -212,6 +256,35 @@ export default function UserAccount() {
                     <ActionButton variant="secondary" id="reset">
                       Create a new set-password link
                     </ActionButton>
+                  </Form>
+                  {activeSessions > 0 ? (
+                    <>
+                      <h2 className="govuk-heading-m">End their sessions</h2>
+                      <p className="govuk-body">
+                        If a device of theirs may be lost or in someone else&apos;s hands, end every
+                        session they have open. They can sign in again with their password and
+                        second factor.
+                      </p>
+                      <Form method="post" action={path}>
+                        <input type="hidden" name="intent" value="end-sessions" />
+                        <ActionButton variant="secondary">
+                          End all of this person&apos;s sessions
+                        </ActionButton>
+                      </Form>
+                    </>
+                  ) : null}
+                  <h2 className="govuk-heading-m">Reset their second factor</h2>
+                  <p className="govuk-body">
+                    If they have lost the phone with their authenticator app and their recovery
+                    codes, reset their second factor. Their authenticator app, recovery codes and
+                    passkeys stop working, and they set up an authenticator app again when they next
+                    sign in with their password. Make sure it is them who asked: whoever next signs
+                    in with their password sets it up.
+                  </p>
+                  <WarningText>Every session they have open ends at once.</WarningText>
+                  <Form method="post" action={path}>
+                    <input type="hidden" name="intent" value="reset-second-factor" />
+                    <ActionButton variant="warning">Reset second factor</ActionButton>
                   </Form>
                   <h2 className="govuk-heading-m">Deactivate the account</h2>
                   <p className="govuk-body">

@@ -69,6 +69,23 @@ export default function Home() {
             </div>
           ))}
         </dl>
+        <ul className="govuk-list">
+          <li>
+            <Link to="/account/sessions" className="govuk-link">
+              Your sign-ins
+            </Link>
+          </li>
+          <li>
+            <Link to="/account/password" className="govuk-link">
+              Change your password
+            </Link>
+          </li>
+          <li>
+            <Link to="/account/passkeys" className="govuk-link">
+              Your passkeys
+            </Link>
+          </li>
+        </ul>
         <div className="govuk-inset-text">
           Everything you open in Crosswalk is recorded in the partnership&apos;s access log: who,
           what, when and why.

@@ -8,6 +8,7 @@ import {
 } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
+import { NEW_PASSWORD_HINT, newPasswordSchema } from "~/auth/password-policy.server";
 import { requestMeta } from "~/auth/session.server";
 import { checkSetPasswordLink, setPasswordWithLink } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm } from "~/forms.server";
@@ -16,21 +17,6 @@ import { Button, ErrorSummary, TextInput } from "~/ui/form";
 export const meta: MetaFunction = ({ error }) => [
   { title: `${error ? "This link no longer works" : "Set your password"} – Crosswalk` },
 ];
-
-const MIN_PASSWORD_LENGTH = 12;
-
-const SetPasswordSchema = z
-  .object({
-    password: z
-      .string({ error: "Enter a new password" })
-      .min(MIN_PASSWORD_LENGTH, `Password must be ${MIN_PASSWORD_LENGTH} characters or more`)
-      .max(256, "Password must be 256 characters or fewer"),
-    confirm: z.string({ error: "Enter the password again" }),
-  })
-  .refine((form) => form.password === form.confirm, {
-    path: ["confirm"],
-    message: "The passwords do not match",
-  });
 
 const TokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/);
 
@@ -46,13 +32,22 @@ async function linkFor(
 export async function loader({ params, context }: LoaderFunctionArgs) {
   const { state } = await linkFor(params, context);
   if (!state.usable) throw data({ usable: false }, { status: 410 });
-  return { usable: true as const, displayName: state.displayName, email: state.email };
+  return {
+    usable: true as const,
+    displayName: state.displayName,
+    email: state.email,
+    // From the policy, which is server-only.
+    passwordHint: NEW_PASSWORD_HINT,
+  };
 }
 
 export async function action({ request, params, context }: ActionFunctionArgs) {
   const { token, state } = await linkFor(params, context);
   if (!token || !state.usable) throw data({ usable: false }, { status: 410 });
-  const submission = parseWithZod(await readForm(request), { schema: SetPasswordSchema });
+  // The password policy (length, common passwords, the email address): app/auth/password-policy.
+  const submission = parseWithZod(await readForm(request), {
+    schema: newPasswordSchema({ email: state.email }),
+  });
   if (submission.status !== "success") {
     return data(
       {
@@ -61,12 +56,6 @@ export async function action({ request, params, context }: ActionFunctionArgs) {
           "confirm",
         ]),
       },
-      { status: 400 },
-    );
-  }
-  if (submission.value.password.toLowerCase().includes(state.email.split("@")[0] ?? state.email)) {
-    return data(
-      { errors: [{ field: "password", message: "Password must not contain your email address" }] },
       { status: 400 },
     );
   }
@@ -100,7 +89,7 @@ export default function SetPassword() {
           <TextInput
             id="password"
             label="New password"
-            hint={`At least ${MIN_PASSWORD_LENGTH} characters. A few unrelated words make a strong password that is easy to remember.`}
+            hint={account.passwordHint}
             type="password"
             autoComplete="new-password"
             error={errorFor("password")}

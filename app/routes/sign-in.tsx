@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useSearchParams } from "@remix-run/react";
+import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { signIn } from "~/auth/sign-in.server";
 import {
@@ -123,6 +123,15 @@ export default function SignIn() {
           />
           <Button>Sign in</Button>
         </Form>
+        <p className="govuk-body">
+          <Link
+            className="govuk-link"
+            to={`/sign-in/organisation${searchParams.get("returnTo") ? `?returnTo=${encodeURIComponent(searchParams.get("returnTo") ?? "")}` : ""}`}
+          >
+            Sign in with your organisation
+          </Link>{" "}
+          instead, if your agency has set it up.
+        </p>
         <p className="govuk-body">
           Forgotten your password or locked out? Ask your partnership&apos;s administrator for a new
           set-password link.

@@ -6,8 +6,19 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { useActionData, useLoaderData } from "@remix-run/react";
+import { useState } from "react";
 import { z } from "zod";
-import { secondFactorOptions, verifySignInCode } from "~/auth/second-factor.server";
+import {
+  parseAuthenticationResponse,
+  relyingPartyOf,
+  verifyPasskeySignIn,
+  type PasskeyResult,
+} from "~/auth/passkeys.server";
+import {
+  secondFactorOptions,
+  verifySignInCode,
+  type PendingSignIn,
+} from "~/auth/second-factor.server";
 import {
   requestMeta,
   requirePendingSignIn,
@@ -16,6 +27,8 @@ import {
 } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { ErrorSummary } from "~/ui/form";
+import { PasskeyButton } from "~/ui/passkey-button";
+import { passkeyProblemMessage } from "~/ui/passkeys";
 import { codeProblemMessage, SecondFactorCodeForm, type CodeMethod } from "~/ui/second-factor-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
@@ -25,7 +38,8 @@ export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
 ];
 
 const CodeSchema = z.object({
-  method: z.enum(["totp", "recovery_code"]).catch("totp"),
+  method: z.enum(["totp", "recovery_code", "passkey"]).catch("totp"),
+  credential: z.string().catch(""),
   code: z
     .string()
     .catch("")
@@ -57,7 +71,10 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const pending = await requirePendingSignIn(request, context);
-  const { method, code, returnTo } = CodeSchema.parse(Object.fromEntries(await readForm(request)));
+  const { method, code, credential, returnTo } = CodeSchema.parse(
+    Object.fromEntries(await readForm(request)),
+  );
+  if (method === "passkey") return passkeySignIn(request, context, pending, credential, returnTo);
   if (code === "") {
     return data(
       { errors: [{ field: "code", message: codeProblemMessage("empty", method) }] },
@@ -95,10 +112,49 @@ export async function action({ request, context }: ActionFunctionArgs) {
   );
 }
 
+/** Finish signing in with a passkey's answer (sent by the passkey button), as after a code. */
+async function passkeySignIn(
+  request: Request,
+  context: ActionFunctionArgs["context"],
+  pending: PendingSignIn,
+  credential: string,
+  returnTo: string | undefined,
+) {
+  const response = parseAuthenticationResponse(credential);
+  const result: PasskeyResult<{ setCookie: string }> = response
+    ? await verifyPasskeySignIn(
+        context.db,
+        requestMeta(context),
+        signInSettings(request, context),
+        pending,
+        { relyingParty: relyingPartyOf(context.publicUrl), response },
+      )
+    : { ok: false, problem: "invalid" };
+  if (result.ok) {
+    throw redirect(safeReturnPath(returnTo, context.publicUrl), {
+      headers: { "Set-Cookie": result.setCookie },
+    });
+  }
+  return data(
+    {
+      errors: [
+        {
+          field: "passkey",
+          message: passkeyProblemMessage(result.problem, result.retryAfterSeconds),
+        },
+      ],
+    },
+    { status: !response ? 400 : result.problem === "throttled" ? 429 : 401 },
+  );
+}
+
 export default function SecondFactor() {
   const page = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
-  const errors = result?.errors ?? [];
+  const [passkeyProblem, setPasskeyProblem] = useState<string | null>(null);
+  const errors = passkeyProblem
+    ? [{ field: "passkey", message: passkeyProblem }]
+    : (result?.errors ?? []);
   const switchHref = (method: CodeMethod) => {
     const query = new URLSearchParams();
     if (method === "recovery_code") query.set("method", method);
@@ -116,10 +172,22 @@ export default function SecondFactor() {
         <p className="govuk-body">
           Your password was right. To finish signing in, show it is you with your second factor.
         </p>
+        {page.passkeys > 0 ? (
+          <PasskeyButton
+            purpose="sign-in"
+            fields={{ returnTo: page.returnTo }}
+            onProblem={setPasskeyProblem}
+            intro={
+              page.totp
+                ? "Use a passkey you have added to your account, or enter a code below."
+                : "Use a passkey you have added to your account."
+            }
+          />
+        ) : null}
         {page.totp ? (
           <SecondFactorCodeForm
             method={page.method}
-            error={errors[0]?.message}
+            error={errors.find((error) => error.field === "code")?.message}
             recoveryCodesLeft={page.recoveryCodesLeft}
             switchHref={switchHref}
             hidden={{ returnTo: page.returnTo }}

@@ -6,13 +6,22 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { useState } from "react";
 import { z } from "zod";
 import { heldSubmission } from "~/auth/held-submissions.server";
+import {
+  parseAuthenticationResponse,
+  relyingPartyOf,
+  verifyPasskeyStepUp,
+} from "~/auth/passkeys.server";
 import { secondFactorOptions, verifyStepUpCode } from "~/auth/second-factor.server";
 import { requestMeta, requireStepUpSession } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
+import type { Actor } from "~/services/context.server";
 import { Button, ErrorSummary } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
+import { PasskeyButton } from "~/ui/passkey-button";
+import { passkeyProblemMessage } from "~/ui/passkeys";
 import { codeProblemMessage, SecondFactorCodeForm, type CodeMethod } from "~/ui/second-factor-form";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it is you – Crosswalk" }];
@@ -20,7 +29,8 @@ export const meta: MetaFunction = () => [{ title: "Confirm it is you – Crosswa
 const HeldId = z.uuid();
 
 const StepUpSchema = z.object({
-  method: z.enum(["totp", "recovery_code"]).catch("totp"),
+  method: z.enum(["totp", "recovery_code", "passkey"]).catch("totp"),
+  credential: z.string().catch(""),
   code: z
     .string()
     .catch("")
@@ -49,12 +59,36 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     held: held ? heldId : null,
     method: methodOf(url),
     recoveryCodesLeft: options.recoveryCodesLeft,
+    passkeys: options.passkeys,
   };
 }
 
 export async function action({ request, context }: ActionFunctionArgs) {
   const { ctx, session } = await requireStepUpSession(request, context);
-  const { method, code, held } = StepUpSchema.parse(Object.fromEntries(await readForm(request)));
+  const { method, code, credential, held } = StepUpSchema.parse(
+    Object.fromEntries(await readForm(request)),
+  );
+  if (method === "passkey") {
+    // The passkey button's answer: checked, then on as after a code.
+    const response = parseAuthenticationResponse(credential);
+    const result = response
+      ? await verifyPasskeyStepUp(context.db, requestMeta(context), session, {
+          relyingParty: relyingPartyOf(context.publicUrl),
+          response,
+        })
+      : null;
+    if (!result?.ok) {
+      const message = passkeyProblemMessage(
+        result?.problem ?? "invalid",
+        result?.retryAfterSeconds,
+      );
+      return data(
+        { errors: [{ field: "passkey", message }] },
+        { status: !result ? 400 : result.problem === "throttled" ? 429 : 401 },
+      );
+    }
+    return releaseHeld(context, ctx.actor, session.sessionId, held);
+  }
   if (code === "") {
     return data(
       { errors: [{ field: "code", message: codeProblemMessage("empty", method) }] },
@@ -78,9 +112,19 @@ export async function action({ request, context }: ActionFunctionArgs) {
       { status: result.problem === "throttled" ? 429 : 401 },
     );
   }
+  return releaseHeld(context, ctx.actor, session.sessionId, held);
+}
+
+/** After a fresh second factor: on to the request that was held for it. */
+async function releaseHeld(
+  context: ActionFunctionArgs["context"],
+  actor: Actor,
+  sessionId: string,
+  held: string,
+) {
   const heldId = heldIdOf(held);
   const released = heldId
-    ? await heldSubmission(context.db, ctx.actor, session.sessionId, heldId, { release: true })
+    ? await heldSubmission(context.db, actor, sessionId, heldId, { release: true })
     : null;
   if (!released) throw redirect("/home");
   if (released.method === "GET") throw redirect(released.path);
@@ -91,6 +135,7 @@ export async function action({ request, context }: ActionFunctionArgs) {
 export default function StepUp() {
   const page = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
+  const [passkeyProblem, setPasskeyProblem] = useState<string | null>(null);
   if (result && "resend" in result) {
     return (
       <div className="govuk-grid-row">
@@ -113,7 +158,9 @@ export default function StepUp() {
       </div>
     );
   }
-  const errors = result?.errors ?? [];
+  const errors = passkeyProblem
+    ? [{ field: "passkey", message: passkeyProblem }]
+    : (result?.errors ?? []);
   const switchHref = (method: CodeMethod) => {
     const query = new URLSearchParams();
     if (page.held) query.set("held", page.held);
@@ -138,9 +185,17 @@ export default function StepUp() {
             and do it again.
           </p>
         )}
+        {page.passkeys > 0 ? (
+          <PasskeyButton
+            purpose="step-up"
+            fields={{ held: page.held ?? "" }}
+            onProblem={setPasskeyProblem}
+            intro="Use a passkey you have added to your account, or enter a code below."
+          />
+        ) : null}
         <SecondFactorCodeForm
           method={page.method}
-          error={errors[0]?.message}
+          error={errors.find((error) => error.field === "code")?.message}
           recoveryCodesLeft={page.recoveryCodesLeft}
           switchHref={switchHref}
           hidden={{ held: page.held ?? "" }}

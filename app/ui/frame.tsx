@@ -76,6 +76,17 @@ export function Header({
                       </li>
                     );
                   })}
+                  <li
+                    className={`govuk-service-navigation__item${currentPath === "/account/sessions" ? " govuk-service-navigation__item--active" : ""}`}
+                  >
+                    <Link
+                      className="govuk-service-navigation__link"
+                      to="/account/sessions"
+                      aria-current={currentPath === "/account/sessions" ? "page" : undefined}
+                    >
+                      Your sign-ins
+                    </Link>
+                  </li>
                   <li className="govuk-service-navigation__item">
                     <Form method="post" action="/sign-out" className="app-sign-out">
                       <button

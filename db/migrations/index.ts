@@ -12,6 +12,8 @@ import * as oversightSummary from "./2026_11_24_0010_oversight_summary";
 import * as caseVisibility from "./2026_11_24_0011_case_visibility";
 import * as auditCheckpoints from "./2026_11_24_0012_audit_checkpoints";
 import * as secondFactors from "./2026_12_07_0013_second_factors";
+import * as agencySignIn from "./2026_12_07_0014_agency_sign_in";
+import * as accountSecurity from "./2026_12_07_0015_account_security";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -32,4 +34,6 @@ export const migrations: Record<string, Migration> = {
   "2026_11_24_0011_case_visibility": caseVisibility,
   "2026_11_24_0012_audit_checkpoints": auditCheckpoints,
   "2026_12_07_0013_second_factors": secondFactors,
+  "2026_12_07_0014_agency_sign_in": agencySignIn,
+  "2026_12_07_0015_account_security": accountSecurity,
 };

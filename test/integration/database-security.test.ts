@@ -56,6 +56,7 @@ describe("the database roles", () => {
     expect(tables.rows.map((row) => row.table_name).sort()).toEqual(
       [
         "agencies",
+        "agency_sign_in",
         "audit_events",
         "case_action_updates",
         "case_actions",

@@ -28,6 +28,8 @@
  */
 import { encodeBase32UpperCaseNoPadding } from "@oslojs/encoding";
 import { expect } from "vitest";
+import { hashSessionId } from "../../app/auth/lucia.server";
+import { passkeyRegistrationOptions, relyingPartyOf } from "../../app/auth/passkeys.server";
 import type { ROUTE_MANIFEST } from "../../app/route-manifest";
 import { addAction, addNote } from "../../app/services/case-work.server";
 import { createUser as createAccount } from "../../app/services/users.server";
@@ -55,7 +57,8 @@ import {
   type WalkWorld,
 } from "./access-log-walk";
 import { contextFor, createAgency, createUser, shareDecision, TEST_PASSWORD } from "./factories";
-import { passwordCookie } from "./session";
+import { SoftwareAuthenticator } from "./software-authenticator";
+import { passwordCookie, signInCookie } from "./session";
 import { currentTotpStep, freshTotpCode, TEST_TOTP_KEY, totpCodeAt } from "./totp";
 
 /** A six-digit code that is not the key's code for any step the server would accept now. */
@@ -69,6 +72,31 @@ async function wrongCode(key: string): Promise<string> {
 }
 
 const MISSING = "00000000-0000-4000-8000-00000000dead";
+
+/**
+ * A new session of the person's own (w.freshCookie may hand back one already open) and its public
+ * id, as "Your sign-ins" names it.
+ */
+async function newSession(
+  w: WalkWorld,
+  user: { email: string },
+): Promise<{ cookie: string; publicId: string }> {
+  const cookie = await signInCookie(w.db.app, user.email, TEST_PASSWORD, TEST_TOTP_KEY, {
+    fresh: true,
+  });
+  w.secret(cookie.slice(cookie.indexOf("=") + 1));
+  return { cookie, publicId: await publicIdOf(w, cookie) };
+}
+
+/** The public id of the session behind a cookie, as "Your sign-ins" names it. */
+async function publicIdOf(w: WalkWorld, cookie: string): Promise<string> {
+  const row = await w.db.superuser
+    .selectFrom("sessions")
+    .select("public_id")
+    .where("id_hash", "=", hashSessionId(cookie.slice(cookie.indexOf("=") + 1)))
+    .executeTakeFirstOrThrow();
+  return row.public_id;
+}
 
 const as = (w: WalkWorld, user: Parameters<typeof contextFor>[1]) => contextFor(w.db.app, user);
 
@@ -401,6 +429,62 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
     },
   },
 
+  "sign-in_.organisation.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      yield { name: "the page, signed out", as: null, method: "GET", status: 200, events: [] };
+      yield {
+        name: "the page, signed in",
+        as: w.people.lead,
+        method: "GET",
+        status: 302,
+        location: "/home",
+        events: [],
+      };
+      // An agency without single sign-on and an unknown email get the same answer, unrecorded.
+      for (const [name, email] of [
+        ["an account whose agency has no single sign-on", user.email],
+        [
+          "an email with no account",
+          w.secret(`${w.unique("nobody").replace(" ", "-")}@example.test`),
+        ],
+      ] as const) {
+        yield {
+          name,
+          as: null,
+          method: "POST",
+          form: { email },
+          status: 200,
+          events: [],
+          check: (reply) => expect(reply.body).toMatchObject({ outcome: "password" }),
+        };
+      }
+      yield { name: "an empty form", as: null, method: "POST", form: {}, status: 400, events: [] };
+    },
+  },
+
+  "sign-in_.oidc.callback.tsx": {
+    *visits() {
+      yield {
+        name: "an answer for a sign-in Crosswalk did not start",
+        as: null,
+        method: "GET",
+        path: `/sign-in/oidc/callback?code=forged&state=${"x".repeat(43)}`,
+        status: 400,
+        events: [
+          {
+            action: "auth.sign_in",
+            outcome: "refused",
+            by: null,
+            partnershipId: null,
+            record: null,
+            youngPersonId: null,
+          },
+        ],
+      };
+    },
+  },
+
   "sign-in_.enrol.tsx": {
     async *visits(w) {
       const user = await createUser(w.db.owner, w.agencies.school, { secondFactor: false });
@@ -509,6 +593,290 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         form: {},
         status: 200,
         events: [issued],
+      };
+    },
+  },
+
+  "account.sessions.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      const someoneElse = await w.person("practitioner");
+      const ended = (id: string, outcome: "allowed" | "refused"): ExpectedEvent => ({
+        action: "auth.session_ended",
+        outcome,
+        record: { type: "session", id },
+        youngPersonId: null,
+      });
+      yield signedOut();
+      yield signedOut("POST");
+      yield { name: "the page", as: user, method: "GET", status: 200, events: [] };
+      const { publicId: other } = await newSession(w, user);
+      yield {
+        name: "ends another of their sign-ins",
+        as: user,
+        method: "POST",
+        form: { session: other },
+        status: 302,
+        location: "/account/sessions?done=session-ended",
+        events: [ended(other, "allowed")],
+      };
+      const { publicId: theirs } = await newSession(w, someoneElse);
+      yield {
+        name: "another person's sign-in (404)",
+        as: user,
+        method: "POST",
+        form: { session: theirs },
+        status: 404,
+        events: [ended(theirs, "refused")],
+      };
+      yield {
+        name: "not a sign-in's id (404)",
+        as: user,
+        method: "POST",
+        form: { session: "x" },
+        status: 404,
+        events: [],
+      };
+      const { cookie: here, publicId: hereId } = await newSession(w, user);
+      yield {
+        name: "ends this browser's sign-in",
+        as: user,
+        cookie: here,
+        method: "POST",
+        form: { session: hereId },
+        status: 302,
+        location: "/signed-out",
+        events: [ended(hereId, "allowed")],
+      };
+    },
+  },
+
+  "account.password.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      const self = { type: "user", id: user.id };
+      const current = w.secret(TEST_PASSWORD);
+      const chosen = w.secret(w.unique("lantern orbit pickle"));
+      yield signedOut();
+      yield signedOut("POST");
+      yield { name: "the page", as: user, method: "GET", status: 200, events: [] };
+      yield {
+        name: "a commonly used password (400)",
+        as: user,
+        method: "POST",
+        form: { currentPassword: current, password: "qazwsxedcrfv", confirm: "qazwsxedcrfv" },
+        status: 400,
+        events: [],
+      };
+      yield {
+        name: "a wrong current password",
+        as: user,
+        method: "POST",
+        form: {
+          currentPassword: w.secret(w.unique("not my password")),
+          password: chosen,
+          confirm: chosen,
+        },
+        status: 400,
+        events: [
+          {
+            action: "auth.password_changed",
+            outcome: "refused",
+            record: self,
+            youngPersonId: null,
+            reason: "Wrong current password",
+          },
+        ],
+      };
+      yield {
+        name: "changes the password",
+        as: user,
+        method: "POST",
+        form: { currentPassword: current, password: chosen, confirm: chosen },
+        status: 302,
+        location: "/account/password?done=password-changed",
+        events: [changed("auth.password_changed", self, { otherSessionsEnded: 0 })],
+      };
+    },
+  },
+
+  "account.stay-signed-in.tsx": {
+    *visits(w) {
+      yield signedOut("POST");
+      yield { name: "stays signed in", as: w.people.lead, method: "POST", status: 204, events: [] };
+    },
+  },
+
+  "account.passkeys.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      const someoneElse = await w.person("practitioner");
+      const self = { type: "user", id: user.id };
+      const removed = (passkeyId: string, outcome: "allowed" | "refused"): ExpectedEvent => ({
+        action: "auth.passkey_removed",
+        outcome,
+        record: self,
+        youngPersonId: null,
+        ...(outcome === "allowed" ? { details: { method: "passkey", passkeyId } } : {}),
+      });
+      // Passkeys as rows: removing one never touches its key, so no authenticator is needed here
+      // (test/integration/passkeys.test.ts makes real ones).
+      const passkeyOf = async (owner: typeof user) =>
+        (
+          await w.db.superuser
+            .insertInto("passkeys")
+            .values({
+              partnership_id: owner.partnership_id,
+              user_id: owner.id,
+              credential_id: Buffer.from(w.unique("walk passkey")).toString("base64url"),
+              public_key: Buffer.alloc(77),
+              name: "Walk passkey",
+            })
+            .returning("id")
+            .executeTakeFirstOrThrow()
+        ).id;
+      yield signedOut();
+      yield signedOut("POST");
+      yield { name: "the page", as: user, method: "GET", status: 200, events: [] };
+      const theirs = await passkeyOf(someoneElse);
+      yield {
+        name: "another person's passkey (404)",
+        as: user,
+        method: "POST",
+        form: { passkey: theirs },
+        status: 404,
+        events: [removed(theirs, "refused")],
+      };
+      yield {
+        name: "not a passkey's id (404)",
+        as: user,
+        method: "POST",
+        form: { passkey: "x" },
+        status: 404,
+        events: [],
+      };
+      const mine = await passkeyOf(user);
+      yield {
+        name: "removes one of their passkeys",
+        as: user,
+        method: "POST",
+        form: { passkey: mine },
+        status: 302,
+        location: "/account/passkeys?done=removed",
+        events: [removed(mine, "allowed")],
+      };
+    },
+  },
+
+  "passkeys.registration-options.tsx": {
+    *visits(w) {
+      yield signedOut("POST");
+      yield {
+        name: "starts adding a passkey",
+        as: w.people.lead,
+        method: "POST",
+        status: 200,
+        events: [],
+      };
+    },
+  },
+
+  "passkeys.register.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      const self = { type: "user", id: user.id };
+      const cookie = await w.cookie(user);
+      const sessionId = cookie.slice(cookie.indexOf("=") + 1);
+      const site = { origin: "http://crosswalk.test", rpId: "crosswalk.test" };
+      const authenticator = new SoftwareAuthenticator(site);
+      const challenge = () =>
+        passkeyRegistrationOptions(contextFor(w.db.app, user), {
+          sessionId,
+          relyingParty: relyingPartyOf(site.origin),
+        });
+      yield signedOut("POST");
+      yield {
+        name: "a form that is not a passkey (400)",
+        as: user,
+        method: "POST",
+        form: { name: "Phone", credential: "{}" },
+        status: 400,
+        events: [],
+      };
+      const answer = authenticator.create(await challenge(), { origin: "https://evil.example" });
+      yield {
+        name: "a passkey made for another site",
+        as: user,
+        method: "POST",
+        form: { name: "Phone", credential: JSON.stringify(answer) },
+        status: 400,
+        events: [
+          {
+            action: "auth.passkey_added",
+            outcome: "refused",
+            record: self,
+            youngPersonId: null,
+            reason: "A new passkey's answer could not be verified",
+          },
+        ],
+      };
+      const made = authenticator.create(await challenge());
+      yield {
+        name: "adds a passkey",
+        as: user,
+        method: "POST",
+        form: { name: "Work laptop", credential: JSON.stringify(made) },
+        status: 200,
+        events: [changed("auth.passkey_added", self, { method: "passkey" })],
+      };
+    },
+  },
+
+  "passkeys.authentication-options.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      await w.db.superuser
+        .insertInto("passkeys")
+        .values({
+          partnership_id: user.partnership_id,
+          user_id: user.id,
+          credential_id: Buffer.from(w.unique("walk passkey")).toString("base64url"),
+          public_key: Buffer.alloc(77),
+          name: "Walk passkey",
+        })
+        .execute();
+      yield {
+        name: "signed out goes to sign-in",
+        as: null,
+        method: "POST",
+        form: { purpose: "sign-in" },
+        status: 302,
+        location: /^\/sign-in/,
+        events: [],
+      };
+      yield {
+        name: "no purpose (400)",
+        as: user,
+        method: "POST",
+        form: {},
+        status: 400,
+        events: [],
+      };
+      yield {
+        name: "someone with no passkeys (409)",
+        as: w.people.lead,
+        method: "POST",
+        form: { purpose: "step-up" },
+        status: 409,
+        events: [],
+      };
+      yield {
+        name: "asks for a passkey to step up",
+        as: user,
+        method: "POST",
+        form: { purpose: "step-up" },
+        status: 200,
+        events: [],
       };
     },
   },
@@ -1513,6 +1881,57 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
     },
   },
 
+  "admin.agencies.$agencyId_.sign-in.tsx": {
+    async *visits(w) {
+      const agency = await createAgency(w.db.owner, w.partnership.id);
+      const params = { agencyId: agency.id };
+      const form = {
+        issuer: "https://idp.example.org",
+        clientId: w.unique("crosswalk"),
+        emailClaim: "email",
+        enabled: "no",
+      };
+      yield* adminDoor(w, "agency.manage", params);
+      yield {
+        name: "saves it, off",
+        as: w.people.administrator,
+        method: "POST",
+        params,
+        form,
+        status: 302,
+        events: [
+          changed(
+            "agency.sign_in_update",
+            { type: "agency", id: agency.id },
+            {
+              before: null,
+              after: { issuer: form.issuer, enabled: false },
+              clientSecretReplaced: false,
+            },
+          ),
+        ],
+      };
+      yield {
+        name: "a secret the server has no key to keep (400)",
+        as: w.people.administrator,
+        method: "POST",
+        params,
+        form: { ...form, clientSecret: w.secret(w.unique("client-secret")) },
+        status: 400,
+        events: [],
+      };
+      yield {
+        name: "no issuer (400)",
+        as: w.people.administrator,
+        method: "POST",
+        params,
+        form: { ...form, issuer: "" },
+        status: 400,
+        events: [],
+      };
+    },
+  },
+
   "admin.users._index.tsx": {
     *visits(w) {
       yield* adminDoor(w, "user.manage");
@@ -1624,6 +2043,28 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
           const url = bodyOf<{ link: { url: string } }>(reply).link.url;
           w.secret(url.split("/").pop() ?? url);
         },
+      };
+      yield {
+        name: "ends all of their sessions",
+        as: w.people.administrator,
+        method: "POST",
+        params,
+        form: { intent: "end-sessions" },
+        status: 302,
+        events: [changed("user.sessions_ended", record)],
+      };
+      yield {
+        name: "resets their second factor",
+        as: w.people.administrator,
+        method: "POST",
+        params,
+        form: { intent: "reset-second-factor" },
+        status: 302,
+        events: [
+          changed("auth.second_factor_reset", record, {
+            removed: { authenticatorApp: 1, passkeys: 0, recoveryCodes: 0 },
+          }),
+        ],
       };
       yield {
         name: "changing one's own account is refused",

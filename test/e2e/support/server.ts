@@ -81,7 +81,14 @@ export async function snapshotBuild(): Promise<string> {
  * build), with a fresh data directory and no DATABASE_URL, so it starts its own embedded PostgreSQL
  * and seeds the demo partnership. Resolves once GET /readyz answers 200.
  */
-export async function startCrosswalk(options: { appDir: string }): Promise<CrosswalkServer> {
+export async function startCrosswalk(options: {
+  appDir: string;
+  /**
+   * A host name for PUBLIC_URL (same port) instead of the address listened on: browsers make
+   * passkeys only for a name, never for 127.0.0.1. The tests still reach the server at baseUrl.
+   */
+  publicHost?: string;
+}): Promise<CrosswalkServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "crosswalk-e2e-"));
   // mkdtemp makes the directory 0700; as root the embedded PostgreSQL runs as the `postgres` user,
   // which must be able to pass through it to reach its cluster directory.
@@ -96,6 +103,7 @@ export async function startCrosswalk(options: { appDir: string }): Promise<Cross
     PORT: String(port),
     DATA_DIR: dataDir,
     LOG_LEVEL: "info",
+    ...(options.publicHost ? { PUBLIC_URL: `http://${options.publicHost}:${port}` } : {}),
   };
   delete env.DATABASE_URL;
   delete env.DATABASE_OWNER_URL;

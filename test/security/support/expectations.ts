@@ -61,6 +61,14 @@ const PUBLIC_GET: Record<string, { anonymous: Expectation; signedIn: Expectation
     anonymous: { status: 302, location: /^\/sign-in$/, logged: false, why: "no password given" },
     signedIn: { status: 302, location: /^\/home$/, logged: false, why: "already signed in" },
   },
+  "sign-in_.organisation.tsx": {
+    anonymous: { status: 200, logged: false, why: "the sign-in-with-your-organisation form" },
+    signedIn: { status: 302, location: /^\/home$/, logged: false, why: "already signed in" },
+  },
+  "sign-in_.oidc.callback.tsx": {
+    anonymous: { status: 400, logged: false, why: "no sign-in this browser started" },
+    signedIn: { status: 400, logged: false, why: "no sign-in this browser started" },
+  },
   "sign-out.tsx": {
     anonymous: { status: 302, location: /^\/home$/, logged: false, why: "sign-out is a POST" },
     signedIn: { status: 302, location: /^\/home$/, logged: false, why: "sign-out is a POST" },
