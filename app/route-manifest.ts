@@ -32,6 +32,11 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "sign-in_.enrol.tsx": publicRoute(
     "Only for a session whose password was right and whose account has no second factor yet.",
   ),
+  "continue.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "Gives the signed-in person back a form of their own, kept when their session ended, in the browser that sent it.",
+  },
   "step-up.tsx": {
     kind: "signed_in",
     actions: [],

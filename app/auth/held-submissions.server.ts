@@ -6,9 +6,12 @@ import type { Actor } from "../services/context.server";
 import { hashSessionId } from "./lucia.server";
 
 /**
- * Requests held while the person gives a fresh second factor (step-up): the path, the method and
- * the form's fields, bound to the session that sent them, kept for minutes, and handed back only
- * to that session, once. Nothing is done with them until the person sends them again.
+ * Requests held for later: while the person gives a fresh second factor (step-up), bound to the
+ * session that sent them; or sent after their session ended, bound to the browser by a token in a
+ * cookie of its own and released only to the same person once they have signed in again. The path,
+ * the method and the form's fields, kept for minutes, handed back once. Nothing is done with them
+ * until the person sends them again. `binding` is the session id, or the browser's token: only its
+ * SHA-256 is stored.
  */
 
 /** How long a held request waits for its second factor. */
@@ -20,7 +23,9 @@ export interface HeldSubmission {
   fields: [string, string][];
 }
 
-async function asActor(trx: Transaction<Database>, actor: Actor): Promise<void> {
+type Person = Pick<Actor, "partnershipId" | "userId">;
+
+async function asActor(trx: Transaction<Database>, actor: Person): Promise<void> {
   await setTenant(trx, actor.partnershipId);
   await setLocal(trx, "app.user_id", actor.userId);
 }
@@ -28,8 +33,8 @@ async function asActor(trx: Transaction<Database>, actor: Actor): Promise<void> 
 /** Hold a request for this session; returns the id the step-up page is given. */
 export function holdSubmission(
   db: Kysely<Database>,
-  actor: Actor,
-  sessionId: string,
+  actor: Person,
+  binding: string,
   held: HeldSubmission & { now: Date },
 ): Promise<string> {
   return auditedTransaction(db, async (trx) => {
@@ -39,7 +44,7 @@ export function holdSubmission(
       .deleteFrom("held_submissions")
       .where((eb) =>
         eb.or([
-          eb("session_id_hash", "=", hashSessionId(sessionId)),
+          eb("session_id_hash", "=", hashSessionId(binding)),
           eb("expires_at", "<=", held.now),
         ]),
       )
@@ -49,7 +54,7 @@ export function holdSubmission(
       .values({
         partnership_id: actor.partnershipId,
         user_id: actor.userId,
-        session_id_hash: hashSessionId(sessionId),
+        session_id_hash: hashSessionId(binding),
         path: held.path,
         method: held.method,
         fields: JSON.stringify(held.fields),
@@ -64,8 +69,8 @@ export function holdSubmission(
 /** What a session holds under this id, still waiting (null if none: expired, used, or another's). */
 export function heldSubmission(
   db: Kysely<Database>,
-  actor: Actor,
-  sessionId: string,
+  actor: Person,
+  binding: string,
   id: string,
   options: { release: boolean },
 ): Promise<HeldSubmission | null> {
@@ -75,7 +80,7 @@ export function heldSubmission(
       .selectFrom("held_submissions")
       .select(["path", "method", "fields"])
       .where("id", "=", id)
-      .where("session_id_hash", "=", hashSessionId(sessionId))
+      .where("session_id_hash", "=", hashSessionId(binding))
       .where("expires_at", ">", new Date())
       .executeTakeFirst();
     if (!row) return null;
@@ -106,5 +111,24 @@ export function useStepUpGrant(
       .returning("id_hash")
       .executeTakeFirst();
     return used !== undefined;
+  });
+}
+
+/**
+ * Who a session belonged to, read by its token even when it has lapsed (before it is removed), so
+ * that a form sent just after it ended can be kept for that person. Null for no such session, or
+ * half a sign-in.
+ */
+export function sessionOwner(db: Kysely<Database>, sessionId: string): Promise<Person | null> {
+  return auditedTransaction(db, async (trx) => {
+    await setLocal(trx, "app.session_token_hash", hashSessionId(sessionId));
+    const row = await trx
+      .selectFrom("sessions")
+      .select(["user_id", "partnership_id", "second_factor_at"])
+      .where("id_hash", "=", hashSessionId(sessionId))
+      .executeTakeFirst();
+    return row?.second_factor_at
+      ? { userId: row.user_id, partnershipId: row.partnership_id }
+      : null;
   });
 }

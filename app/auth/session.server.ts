@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { redirect } from "@remix-run/node";
 import type { AppLoadContext } from "@remix-run/node";
 import { setTenant } from "../../db/tenant";
@@ -7,7 +8,7 @@ import { serviceCall } from "../http.server";
 import { auditedTransaction, record } from "../services/audit.server";
 import { assertRoleMayEver } from "../services/authorize.server";
 import type { Actor, RequestMeta, ServiceContext } from "../services/context.server";
-import { holdSubmission, useStepUpGrant } from "./held-submissions.server";
+import { HOLD_MS, holdSubmission, sessionOwner, useStepUpGrant } from "./held-submissions.server";
 import { createLucia, setSessionExpiry, type CrosswalkLucia } from "./lucia.server";
 import type { PendingSignIn, StepUpSession } from "./second-factor.server";
 import { PENDING_SIGN_IN_MS, type SignInSettings } from "./sign-in.server";
@@ -26,6 +27,12 @@ interface ValidatedSession {
 
 // One validation per request, however many loaders ask.
 const validated = new WeakMap<Request, Promise<ValidatedSession | null>>();
+// The person whose session had just ended when this request (a form) was sent.
+const lapsedOwners = new WeakMap<Request, { userId: string; partnershipId: string }>();
+
+/** The cookie that ties a form kept after a session ended to the browser that sent it. */
+export const HELD_COOKIE = "crosswalk_held";
+const HELD_COOKIE_SECONDS = HOLD_MS / 1000;
 
 function luciaFor(context: AppLoadContext): CrosswalkLucia {
   return createLucia(context.db, {
@@ -46,8 +53,14 @@ async function validate(
   const lucia = luciaFor(context);
   const sessionId = lucia.readSessionCookie(request.headers.get("cookie") ?? "");
   if (!sessionId) return null;
+  // Whose session it was, read before a lapsed one is removed: a form sent just after it ended
+  // is kept for that person (requireActor).
+  const owner = request.method === "POST" ? await sessionOwner(context.db, sessionId) : null;
   const { session, user } = await lucia.validateSession(sessionId);
-  if (!session) return null;
+  if (!session || !user) {
+    if (owner) lapsedOwners.set(request, owner);
+    return null;
+  }
 
   const now = Date.now();
   const pending = session.secondFactorAt === null;
@@ -56,6 +69,7 @@ async function validate(
     (pending ? PENDING_SIGN_IN_MS : context.sessions.absoluteLifetimeMs);
   if (now >= absoluteEnd) {
     await lucia.invalidateSession(sessionId);
+    if (owner) lapsedOwners.set(request, owner);
     return null;
   }
   // Sliding idle timeout: each request (at most once a minute) restarts the idle clock, never
@@ -121,12 +135,58 @@ export async function requireActor(
   }
   if (!current) {
     const url = new URL(request.url);
+    const blank = luciaFor(context).createBlankSessionCookie().serialize();
+    const owner = lapsedOwners.get(request);
+    if (owner) throw await keepSignedOutForm(request, context, owner, blank);
     const returnTo = url.pathname === "/" ? "" : `?returnTo=${encodeURIComponent(url.pathname)}`;
-    throw redirect(`/sign-in${returnTo}`, {
-      headers: { "Set-Cookie": luciaFor(context).createBlankSessionCookie().serialize() },
-    });
+    throw redirect(`/sign-in${returnTo}`, { headers: { "Set-Cookie": blank } });
   }
   return { db: context.db, actor: current.actor, ...requestMeta(context) };
+}
+
+/**
+ * A form sent just after the person's session ended is not lost: it is kept (server-side, for
+ * HOLD_MS, for that person only, tied to this browser by a cookie of its own) and, once they have
+ * signed in again, /continue gives it back to them to send, with nothing saved meanwhile.
+ */
+async function keepSignedOutForm(
+  request: Request,
+  context: AppLoadContext,
+  owner: { userId: string; partnershipId: string },
+  blankSessionCookie: string,
+): Promise<Response> {
+  const url = new URL(request.url);
+  let fields: [string, string][];
+  try {
+    fields = [...(await request.formData()).entries()].flatMap(([name, value]) =>
+      typeof value === "string" ? [[name, value] as [string, string]] : [],
+    );
+  } catch {
+    return redirect(`/sign-in?returnTo=${encodeURIComponent(url.pathname)}`, {
+      headers: { "Set-Cookie": blankSessionCookie },
+    });
+  }
+  const token = randomBytes(32).toString("base64url");
+  const id = await holdSubmission(context.db, owner, token, {
+    path: `${url.pathname}${url.search}`,
+    method: "POST",
+    fields,
+    now: new Date(),
+  });
+  const headers = new Headers();
+  headers.append("Set-Cookie", blankSessionCookie);
+  headers.append(
+    "Set-Cookie",
+    `${HELD_COOKIE}=${token}; Path=/; HttpOnly; SameSite=Lax; Max-Age=${HELD_COOKIE_SECONDS}${context.secure ? "; Secure" : ""}`,
+  );
+  return redirect(`/sign-in?returnTo=${encodeURIComponent(`/continue?held=${id}`)}`, { headers });
+}
+
+/** The browser's token for forms kept after its session ended, if it has one. */
+export function heldToken(request: Request): string | null {
+  const cookies = request.headers.get("cookie") ?? "";
+  const match = new RegExp(`(?:^|;\\s*)${HELD_COOKIE}=([A-Za-z0-9_-]{43})(?:;|$)`).exec(cookies);
+  return match?.[1] ?? null;
 }
 
 /**

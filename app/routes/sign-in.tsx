@@ -88,10 +88,19 @@ export default function SignIn() {
   const errors = result?.errors ?? [];
   const errorFor = (field: string) => errors.find((error) => error.field === field)?.message;
   const passwordSet = searchParams.get("password") === "set" && errors.length === 0;
+  const signedOutWithForm = (searchParams.get("returnTo") ?? "").startsWith("/continue?held=");
   return (
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         <ErrorSummary errors={errors} />
+        {signedOutWithForm && errors.length === 0 ? (
+          <NotificationBanner title="Important">
+            <p className="govuk-notification-banner__heading">
+              You were signed out before your form was saved. What you typed has been kept: sign in
+              again to send it.
+            </p>
+          </NotificationBanner>
+        ) : null}
         {passwordSet ? (
           <NotificationBanner title="Success" variant="success">
             <p className="govuk-notification-banner__heading">

@@ -533,6 +533,22 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
     },
   },
 
+  "continue.tsx": {
+    async *visits(w) {
+      const user = await w.person("practitioner");
+      yield signedOut();
+      // Reading one's own kept form is no access to case data: nothing is recorded.
+      yield {
+        name: "nothing kept",
+        as: user,
+        method: "GET",
+        path: `/continue?held=${MISSING}`,
+        status: 200,
+        events: [],
+      };
+    },
+  },
+
   "step-up.tsx": {
     async *visits(w) {
       const user = await w.person("auditor");
