@@ -1,16 +1,22 @@
 import { data, redirect, type AppLoadContext } from "@remix-run/node";
+import { z } from "zod";
 import { requireActor } from "./auth/session.server";
 import { serviceCall } from "./http.server";
 import { assertRoleMayEver } from "./services/authorize.server";
 import { todayOf, type ServiceContext } from "./services/context.server";
 import {
   CellQuerySchema,
+  OVERSIGHT_TABLE_IDS,
   parseFilters,
   type CellQuery,
   type DashboardScope,
   type OversightFilters,
 } from "./services/oversight";
-import { dashboardChoices, loadDashboard } from "./services/oversight.server";
+import {
+  dashboardChoices,
+  loadDashboardSection,
+  loadDashboardSummary,
+} from "./services/oversight.server";
 
 /**
  * The door of every oversight page: signed in, and in a role some rule lets oversee. Anyone else
@@ -36,24 +42,65 @@ export async function dashboardLoader<Extra extends object>(
   scope: DashboardScope,
   extra: Extra,
 ) {
-  const parsed = parseFilters(new URL(request.url).searchParams, todayOf(ctx));
-  if (!parsed.ok) {
+  const search = new URL(request.url).searchParams;
+  // `?table=` opens one table on a page of its own; without it, the dashboard's summary.
+  const table = TableSchema.safeParse({
+    table: search.get("table") ?? undefined,
+    page: search.get("page") || undefined,
+  });
+  const parsed = parseFilters(search, todayOf(ctx));
+  if (!table.success || !parsed.ok) {
+    // The person's right to the dashboard first, either way (a refusal is a 404, recorded).
     const choices = await serviceCall(() => dashboardChoices(ctx, scope));
+    // An address that names no table, or no page of one, names nothing.
+    if (!table.success) throw data(null, { status: 404 });
     return data(
-      { ...extra, ...choices, dashboard: null, answers: parsed.answers, errors: parsed.errors },
+      {
+        ...extra,
+        ...choices,
+        summary: null,
+        dashboard: null,
+        answers: parsed.answers,
+        errors: parsed.ok ? [] : parsed.errors,
+      },
       { status: 400 },
     );
   }
-  const dashboard = await serviceCall(() => loadDashboard(ctx, scope, parsed.filters));
+  const { table: tableId, page } = table.data;
+  if (tableId) {
+    const dashboard = await serviceCall(() =>
+      loadDashboardSection(ctx, scope, parsed.filters, tableId, page),
+    );
+    return data({
+      ...extra,
+      title: dashboard.title,
+      agencies: dashboard.agencies,
+      summary: null,
+      dashboard,
+      answers: parsed.answers,
+      errors: [],
+    });
+  }
+  const summary = await serviceCall(() => loadDashboardSummary(ctx, scope, parsed.filters));
   return data({
     ...extra,
-    title: dashboard.title,
-    agencies: dashboard.agencies,
-    dashboard,
+    title: summary.title,
+    agencies: summary.agencies,
+    summary,
+    dashboard: null,
     answers: parsed.answers,
     errors: [],
   });
 }
+
+const TableSchema = z.object({
+  table: z.enum(OVERSIGHT_TABLE_IDS).optional(),
+  page: z
+    .string()
+    .regex(/^[1-9]\d{0,3}$/)
+    .transform(Number)
+    .default(1),
+});
 
 /** An agency lead's dashboards menu item leads here: send them to their own agency's. */
 export function redirectAgencyLead(ctx: ServiceContext): void {

@@ -12,7 +12,8 @@ import {
 } from "@remix-run/react";
 import { useEffect, type ReactNode } from "react";
 import { ROLE_DESCRIPTIONS } from "../policies";
-import { getActor } from "./auth/session.server";
+import { getActor, requestMeta } from "./auth/session.server";
+import { unreadNotificationCount } from "./services/notifications.server";
 import { navigationFor } from "./navigation";
 import {
   Footer,
@@ -43,11 +44,17 @@ interface FrameData {
 export async function loader({ request, context }: LoaderFunctionArgs): Promise<FrameData> {
   const actor = await getActor(request, context);
   if (!actor) return { identity: null, navigation: [], idleTimeoutMs: null };
+  const unreadNotifications = await unreadNotificationCount({
+    db: context.db,
+    actor,
+    ...requestMeta(context),
+  });
   return {
     identity: {
       displayName: actor.displayName,
       agencyName: actor.agencyName,
       roleLabel: ROLE_DESCRIPTIONS[actor.role].label,
+      unreadNotifications,
     },
     navigation: navigationFor(actor.role),
     idleTimeoutMs: context.sessions.idleTimeoutMs,

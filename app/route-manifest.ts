@@ -65,6 +65,12 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "passkeys.authentication-options.tsx": publicRoute(
     "Only for the caller's own session: a half sign-in asking for its passkey, or a signed-in person stepping up; anyone else is sent to sign in.",
   ),
+  "admin.notification-emails.tsx": signedIn("partnership.configure"),
+  "notifications.tsx": {
+    kind: "signed_in",
+    actions: [],
+    why: "The signed-in person's own notifications (row-level security shows no one else's): kinds, references and agency names, never case content; marking them read changes only their own.",
+  },
   "account.sessions.tsx": {
     kind: "signed_in",
     actions: [],
@@ -122,6 +128,7 @@ export const ROUTE_MANIFEST: Record<string, RouteAccess> = {
   "oversight.download.$table.tsx": signedIn("oversight.view"),
   "referrals.new.tsx": signedIn("referral.create"),
   "referrals.$referralId._index.tsx": signedIn("referral.view"),
+  "referrals.$referralId.print.tsx": signedIn("referral.view"),
   "referrals.$referralId.draft.young-person.tsx": signedIn(
     "referral.edit_draft",
     "young_person.search",

@@ -409,6 +409,8 @@ export interface CaseActionsTable {
   updated_at: UpdatedAt;
   completed_at: Timestamp | null;
   version: Generated<number>;
+  /** The agency an action was handed over to when its case closed (status `handed_over`). */
+  handed_to_agency_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CaseActionUpdatesTable {
@@ -438,9 +440,10 @@ export interface DecisionsToShareTable {
   recipient_agency_ids: string[];
   purposes: SharingPurpose[];
   data_items: TextArray<DataItem>;
-  article6: Article6Basis;
-  article9: Article9Condition;
-  gateway: StatutoryGateway;
+  /** Null only for a decision not to share (nothing is shared, so no basis is asked). */
+  article6: Article6Basis | null;
+  article9: Article9Condition | null;
+  gateway: StatutoryGateway | null;
   source_kind: AgencyKind;
   consent_relied_on: boolean;
   consent_given_by: ConsentGiver | null;
@@ -452,6 +455,8 @@ export interface DecisionsToShareTable {
   consent_not_sought_reason: ConsentNotSoughtReason | null;
   young_person_views: string | null;
   rationale: string;
+  /** When a decision not to share should be looked at again. */
+  review_on: ColumnType<IsoDate | null, IsoDate | null | undefined, IsoDate | null>;
 }
 
 export interface ConsentWithdrawalsTable {
@@ -544,6 +549,31 @@ export interface AuditYoungPeopleView {
   created_at: Date;
 }
 
+/** What a person is told (migration 0017): their own, and the email outbox's state of each. */
+export interface NotificationsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  user_id: string;
+  kind: string;
+  referral_id: string | null;
+  record_type: string | null;
+  record_id: string | null;
+  link: string;
+  /** Vocabulary labels, a reference and agency names only: never personal data or narrative. */
+  reason: string;
+  urgent: ColumnType<boolean, boolean | undefined, never>;
+  created_at: CreatedAt;
+  read_at: Timestamp | null;
+  email_state: ColumnType<NotificationEmailState, NotificationEmailState | undefined, never>;
+  email_attempts: ColumnType<number, never, never>;
+  email_next_attempt_at: ColumnType<Date, Date | string | undefined, never>;
+  email_lease_until: ColumnType<Date | null, never, never>;
+  email_sent_at: ColumnType<Date | null, never, never>;
+  email_last_error: ColumnType<string | null, never, never>;
+}
+
+export type NotificationEmailState = "pending" | "sent" | "dead" | "not_sent";
+
 export interface Database {
   partnerships: PartnershipsTable;
   agencies: AgenciesTable;
@@ -576,6 +606,7 @@ export interface Database {
   oversight_referrals: OversightReferralsTable;
   oversight_involvements: OversightInvolvementsTable;
   audit_young_people: AuditYoungPeopleView;
+  notifications: NotificationsTable;
 }
 
 export type Partnership = Selectable<PartnershipsTable>;

@@ -54,6 +54,20 @@ const WITH_CONSENT: DecisionToShareInput = {
   consentNotSoughtReason: null,
 };
 
+/** A decision not to share, asked only what it needs: no purposes, consent or law. */
+const NOT_SHARING: Partial<DecisionToShareInput> = {
+  decision: "not_share",
+  recipientAgencyIds: [POLICE],
+  purposes: [],
+  dataItems: ["concern", "case_notes"],
+  article6: null,
+  article9: null,
+  gateway: null,
+  consentNotSoughtReason: null,
+  reviewOn: "2027-02-24",
+  rationale: "Telling the police now would put his sister at risk.",
+};
+
 function problemsOf(input: Partial<DecisionToShareInput>, context: Partial<DecisionContext> = {}) {
   return decisionProblems({ ...WITHOUT_CONSENT, ...input }, { ...CONTEXT, ...context });
 }
@@ -94,7 +108,7 @@ describe("a decision to share", () => {
   });
 
   it("records a decision not to share outside the agreement (not sharing is always allowed)", () => {
-    expect(problemsOf({ decision: "not_share", recipientAgencyIds: [POLICE] })).toEqual([]);
+    expect(problemsOf({ ...NOT_SHARING, recipientAgencyIds: [POLICE] })).toEqual([]);
   });
 
   it("is refused on consent from a child under 16 with no competence assessment", () => {
@@ -218,5 +232,38 @@ describe("an agency's sharing state", () => {
   it("counts only decisions no later decision replaced", () => {
     const decisions = [recorded({}), recorded({ id: "decision-2", supersedesId: "decision-1" })];
     expect(currentDecisions(decisions).map((decision) => decision.id)).toEqual(["decision-2"]);
+  });
+});
+
+describe("a decision not to share", () => {
+  it("needs no purpose, consent, lawful basis or gateway", () => {
+    expect(problemsOf(NOT_SHARING)).toEqual([]);
+  });
+
+  it("asks with whom, what was not shared, why and when to review it, and nothing else", () => {
+    const problems = problemsOf({
+      ...NOT_SHARING,
+      recipientAgencyIds: [],
+      dataItems: [],
+      rationale: " ",
+      reviewOn: null,
+    });
+    expect(problems.map((problem) => problem.field)).toEqual([
+      "recipientAgencyIds",
+      "dataItems",
+      "rationale",
+      "reviewOn",
+    ]);
+  });
+
+  it("is refused a review date in the past", () => {
+    expect(problemsOf({ ...NOT_SHARING, reviewOn: "2026-11-23" })).toEqual([
+      { field: "reviewOn", message: "The review date must be today or later" },
+    ]);
+  });
+
+  it("still needs the lawful basis when information is shared", () => {
+    const problems = problemsOf({ article6: null, article9: null, gateway: null });
+    expect(problems.map((problem) => problem.field)).toEqual(["article6", "article9", "gateway"]);
   });
 });

@@ -85,16 +85,23 @@ export const CONSENT_NOT_SOUGHT_CODES = Object.keys(
   CONSENT_NOT_SOUGHT_REASONS,
 ) as ConsentNotSoughtReason[];
 
-/** A decision to share as the person records it, before any check. */
+/**
+ * A decision to share as the person records it, before any check. A decision not to share is
+ * asked only what it needs: with whom (`recipientAgencyIds`), what was not shared (`dataItems`),
+ * why (`rationale`), who else took part (`adviceFrom`) and when to review it (`reviewOn`); the
+ * purposes, the consent and the law are questions about sharing, and are left empty.
+ */
 export interface DecisionToShareInput {
   decision: ShareDecision;
   recipientAgencyIds: string[];
   purposes: SharingPurpose[];
+  /** Under `share_partial`, what is shared; under `not_share`, what was not shared. */
   dataItems: DataItem[];
   adviceFrom: string | null;
-  article6: Article6Basis;
-  article9: Article9Condition;
-  gateway: StatutoryGateway;
+  /** Required to share; null for a decision not to share. */
+  article6: Article6Basis | null;
+  article9: Article9Condition | null;
+  gateway: StatutoryGateway | null;
   consentReliedOn: boolean;
   consentGivenBy: ConsentGiver | null;
   /** For a young person under 16 giving consent: how their competence was assessed. */
@@ -107,6 +114,8 @@ export interface DecisionToShareInput {
   consentNotSoughtReason: ConsentNotSoughtReason | null;
   youngPersonViews: string | null;
   rationale: string;
+  /** For a decision not to share: the ISO date it should be looked at again. */
+  reviewOn?: string | null;
 }
 
 /** What the rules need to know besides the form: who the recipients are, the source, the child. */
@@ -130,6 +139,29 @@ export interface DecisionProblem {
 }
 
 /**
+ * What a decision not to share must say (issue 18): with whom, what was not shared, why, and when
+ * to look at it again. Who decided is the person recording it, with anyone they name as advising.
+ */
+function notShareProblems(
+  input: DecisionToShareInput,
+  context: DecisionContext,
+): DecisionProblem[] {
+  const problems: DecisionProblem[] = [];
+  const add = (field: string, message: string) => problems.push({ field, message });
+  if (input.recipientAgencyIds.length === 0) {
+    add("recipientAgencyIds", "Select the agencies you decided not to share with");
+  }
+  if (input.dataItems.length === 0)
+    add("dataItems", "Select the information you decided not to share");
+  if (!input.rationale.trim()) add("rationale", "Say why you decided not to share");
+  if (!input.reviewOn) add("reviewOn", "Give the date the decision should be reviewed");
+  else if (input.reviewOn < context.today) {
+    add("reviewOn", "The review date must be today or later");
+  }
+  return problems;
+}
+
+/**
  * The combinations a decision to share may not take (DOMAIN.md section 4), each with a message
  * naming the problem, in the order of the form's fields. An empty list means it can be recorded.
  */
@@ -137,9 +169,9 @@ export function decisionProblems(
   input: DecisionToShareInput,
   context: DecisionContext,
 ): DecisionProblem[] {
+  if (input.decision === "not_share") return notShareProblems(input, context);
   const problems: DecisionProblem[] = [];
   const add = (field: string, message: string) => problems.push({ field, message });
-  const sharing = input.decision !== "not_share";
 
   if (input.recipientAgencyIds.length === 0) {
     add("recipientAgencyIds", "Select the agencies this decision is about");
@@ -148,25 +180,22 @@ export function decisionProblems(
   if (input.decision === "share_partial" && input.dataItems.length === 0) {
     add("dataItems", "Select the information to share when sharing only some of it");
   }
-  if (sharing) {
-    for (const agencyId of input.recipientAgencyIds) {
-      const toKind = context.recipientKinds[agencyId];
-      if (!toKind) continue;
-      const outside = input.purposes.filter(
-        (purpose) => !context.agreementPermits(context.sourceKind, toKind, purpose),
+  for (const agencyId of input.recipientAgencyIds) {
+    const toKind = context.recipientKinds[agencyId];
+    if (!toKind) continue;
+    const outside = input.purposes.filter(
+      (purpose) => !context.agreementPermits(context.sourceKind, toKind, purpose),
+    );
+    if (outside.length > 0) {
+      add(
+        "recipientAgencyIds",
+        "The partnership's information sharing agreement does not permit this share: " +
+          `${context.sourceKind.replace(/_/g, " ")} to ${toKind.replace(/_/g, " ")} for ${outside.join(", ").replace(/_/g, " ")}`,
       );
-      if (outside.length > 0) {
-        add(
-          "recipientAgencyIds",
-          "The partnership's information sharing agreement does not permit this share: " +
-            `${context.sourceKind.replace(/_/g, " ")} to ${toKind.replace(/_/g, " ")} for ${outside.join(", ").replace(/_/g, " ")}`,
-        );
-        break;
-      }
+      break;
     }
   }
   if (
-    sharing &&
     input.gateway === "pcsc_act_2022_s16" &&
     (context.sourceKind === "health" || context.sourceKind === "childrens_social_care")
   ) {
@@ -201,7 +230,7 @@ export function decisionProblems(
     const beyondScope = input.recipientAgencyIds.filter(
       (agencyId) => !input.consentScopeAgencyIds.includes(agencyId),
     );
-    if (sharing && input.consentScopeAgencyIds.length > 0 && beyondScope.length > 0) {
+    if (input.consentScopeAgencyIds.length > 0 && beyondScope.length > 0) {
       add(
         "consentScopeAgencyIds",
         "The consent does not cover every agency you are sharing with: share only within its scope, or rely on another basis",
@@ -216,6 +245,14 @@ export function decisionProblems(
   } else if (!input.consentNotSoughtReason) {
     add("consentNotSoughtReason", "Say why consent was not sought");
   }
+  if (!input.article6) add("article6", "Select the lawful basis under Article 6");
+  if (!input.article9) {
+    add(
+      "article9",
+      "Select the Article 9 condition, or that no special-category information is shared",
+    );
+  }
+  if (!input.gateway) add("gateway", "Select the law that gives a power to share, or None");
   if (!input.rationale.trim()) add("rationale", "Give the rationale for the decision");
   return problems;
 }

@@ -34,3 +34,14 @@ export const OPEN_STATES: readonly ReferralState[] = [
   "active",
   "panel",
 ];
+
+/**
+ * States in which a withdrawal of consent can be recorded: any time after the referral was sent,
+ * closed or withdrawn too, because a young person can withdraw consent at any time (DOMAIN.md
+ * section 4). A draft's decision is simply replaced before it is sent.
+ */
+export const CONSENT_WITHDRAWAL_STATES: readonly ReferralState[] = [
+  ...OPEN_STATES,
+  "closed",
+  "withdrawn",
+];

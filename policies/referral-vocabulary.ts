@@ -153,9 +153,29 @@ export const CASE_ACTION_STATUSES = {
   open: "Open",
   done: "Done",
   cancelled: "Cancelled",
+  handed_over: "Handed over",
 } as const satisfies Vocabulary<string>;
 export type CaseActionStatus = keyof typeof CASE_ACTION_STATUSES;
 export const CASE_ACTION_STATUS_CODES = codes(CASE_ACTION_STATUSES);
+
+/**
+ * The statuses a person sets on an action while its case is open. An action is handed over to
+ * another agency only when its case closes, because that is when the agency carries it on alone.
+ */
+export const CASE_ACTION_UPDATE_CODES = ["open", "done", "cancelled"] as const;
+export type CaseActionUpdateStatus = (typeof CASE_ACTION_UPDATE_CODES)[number];
+
+/**
+ * What happens to an action still open when its case closes (issue 18): a case never closes with
+ * an action left open.
+ */
+export const OPEN_ACTION_FATES = {
+  done: "Done",
+  cancelled: "Cancelled: no longer needed",
+  handed_over: "Handed over to another agency involved, which carries it on",
+} as const satisfies Vocabulary<string>;
+export type OpenActionFate = keyof typeof OPEN_ACTION_FATES;
+export const OPEN_ACTION_FATE_CODES = codes(OPEN_ACTION_FATES);
 
 export const GENDERS = {
   female: "Female",

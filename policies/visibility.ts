@@ -1,6 +1,12 @@
-import { decide } from "./decide";
-import type { AgencySharing, DataItem } from "./decision-to-share";
+import { decide, describeRule } from "./decide";
+import {
+  agencySharing,
+  type AgencySharing,
+  type DataItem,
+  type RecordedDecision,
+} from "./decision-to-share";
 import type { Facts, PolicyActor } from "./facts";
+import { RULES } from "./rules";
 
 /**
  * Which rows of case content a person may read. These are the rules of `decide`, applied to each
@@ -119,4 +125,64 @@ export function emergencyAccessReadable(
     decide(actor, "emergency_access.review", facts).allowed ||
     decide(actor, "audit.read", facts).allowed
   );
+}
+
+/** What a withdrawal of consent leaves one agency able to read, in the access matrix's words. */
+export interface WithdrawalEffect {
+  agencyId: string;
+  /** The agency's sharing state once the withdrawal is recorded. */
+  sharing: AgencySharing["state"];
+  /**
+   * `as_at_withdrawal`: the case as it was when consent was withdrawn, nothing newer;
+   * `still_covered`: another current decision still covers it; `nothing`: it cannot read the case.
+   */
+  reads: "as_at_withdrawal" | "still_covered" | "nothing";
+  /** The access-matrix rule that lets its practitioners read the case, in plain English. */
+  rule: string | null;
+}
+
+/**
+ * What recording that consent was withdrawn does (DOMAIN.md section 4), for each agency the
+ * decision shared with on that consent: nothing further is shared with it on that consent, and it
+ * reads only what the rules of `referral.view` still allow, asked here as the access matrix asks
+ * them, for a practitioner of that agency.
+ */
+export function withdrawalEffects(
+  decisionId: string,
+  decisions: readonly RecordedDecision[],
+  facts: Facts & { involvedAgencyIds: readonly string[] },
+  referrerAgencyId: string,
+  withdrawnAt: string,
+  today: string,
+): WithdrawalEffect[] {
+  const decision = decisions.find((candidate) => candidate.id === decisionId);
+  if (!decision?.consentReliedOn) return [];
+  const after = decisions.map((candidate) =>
+    candidate.id === decisionId ? { ...candidate, withdrawnAt } : candidate,
+  );
+  return decision.recipientAgencyIds
+    .filter((agencyId) => decision.consentScopeAgencyIds.includes(agencyId))
+    .map((agencyId) => {
+      const sharing = agencySharing(agencyId, referrerAgencyId, after, today).state;
+      const practitioner: PolicyActor = {
+        userId: "",
+        partnershipId: facts.partnershipId,
+        agencyId,
+        role: "practitioner",
+      };
+      const decided = decide(practitioner, "referral.view", { ...facts, sharing });
+      const rule = decided.allowed
+        ? RULES.find((candidate) => candidate.id === decided.rule)
+        : null;
+      return {
+        agencyId,
+        sharing,
+        reads: !decided.allowed
+          ? "nothing"
+          : sharing === "withdrawn"
+            ? "as_at_withdrawal"
+            : "still_covered",
+        rule: rule ? describeRule(rule) : null,
+      };
+    });
 }

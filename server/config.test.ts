@@ -135,4 +135,25 @@ describe("configuration from the environment", () => {
     expect(config.database.appUrl).toBe("postgres://app@db/crosswalk");
     expect(config.database.ownerUrl).toBeUndefined();
   });
+
+  it("sends notification emails only when SMTP_URL is set, and then needs MAIL_FROM", () => {
+    expect(loadServerConfig({}).mail).toBeNull();
+    expect(
+      loadServerConfig({
+        SMTP_URL: "smtp://mailer:secret@mail.example.org:587",
+        MAIL_FROM: "Crosswalk <crosswalk@example.org>",
+      }).mail,
+    ).toEqual({
+      smtpUrl: "smtp://mailer:secret@mail.example.org:587",
+      from: "Crosswalk <crosswalk@example.org>",
+      intervalMs: 15_000,
+    });
+    expect(() => loadServerConfig({ SMTP_URL: "smtp://mail.example.org" })).toThrow(/MAIL_FROM/);
+    expect(() =>
+      loadServerConfig({ SMTP_URL: "http://mail.example.org", MAIL_FROM: "a@example.org" }),
+    ).toThrow(ConfigurationError);
+    expect(() =>
+      loadServerConfig({ SMTP_URL: "smtp://mail.example.org", MAIL_FROM: "not an address" }),
+    ).toThrow(/MAIL_FROM/);
+  });
 });

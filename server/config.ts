@@ -2,7 +2,9 @@ import path from "node:path";
 import { z } from "zod";
 import { AuditEnvSchema, toAuditConfig } from "../db/audit/config";
 import { defaultClientSecretKeyFile } from "./client-secret-key";
+import type { MailSettings } from "./notification-mailer";
 import {
+  ConfigurationError,
   DatabaseEnvSchema,
   parseEnvironment,
   type Environment,
@@ -69,6 +71,20 @@ const ServerEnvSchema = DatabaseEnvSchema.extend({
   ...AuditEnvSchema.shape,
   /** The key sealing single sign-on client secrets; default `<DATA_DIR>/sso-keys/client-secret.key`, made at first start. */
   SSO_SECRET_KEY_FILE: z.string().trim().min(1).optional(),
+  /** Notification emails: the SMTP server (smtp:// or smtps://, with any credentials); off when unset. */
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: "must be an smtp:// or smtps:// address" })
+    .optional(),
+  /** The From address of notification emails; required with SMTP_URL. */
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^([^<>@\s][^<>@]*<)?[^<>@\s]+@[^<>@\s]+>?$/, {
+      error: "must be an email address, or a name and one: Crosswalk <crosswalk@example.org>",
+    })
+    .optional(),
+  /** How often due notification emails are looked for. */
+  MAIL_INTERVAL_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
 });
 
 export interface AuthSettings {
@@ -115,6 +131,8 @@ export interface ServerConfig {
   audit: AuditJobSettings;
   /** Single sign-on: the file of the key that seals client secrets, made at start when `createKey`. */
   singleSignOn: { secretKeyFile: string; createKey: boolean };
+  /** Notification emails: null (off) unless SMTP_URL is set. */
+  mail: MailSettings | null;
 }
 
 /** Read every setting once at start-up. A bad value throws a ConfigurationError naming the variable. */
@@ -150,7 +168,18 @@ export function loadServerConfig(env: Environment = process.env): ServerConfig {
       ),
       createKey: parsed.SSO_SECRET_KEY_FILE === undefined,
     },
+    mail: mailSettings(parsed),
   };
+}
+
+function mailSettings(parsed: z.infer<typeof ServerEnvSchema>): MailSettings | null {
+  if (!parsed.SMTP_URL) return null;
+  if (!parsed.MAIL_FROM) {
+    throw new ConfigurationError(
+      "MAIL_FROM must be set when SMTP_URL is (the emails' From address)",
+    );
+  }
+  return { smtpUrl: parsed.SMTP_URL, from: parsed.MAIL_FROM, intervalMs: parsed.MAIL_INTERVAL_MS };
 }
 
 /**

@@ -15,6 +15,7 @@ import {
 } from "../db/seed/demo";
 import { createApp } from "./app";
 import { startAuditJobs } from "./audit-jobs";
+import { startNotificationMailer } from "./notification-mailer";
 import { loadClientSecretKey } from "./client-secret-key";
 import { listeningUrl, loadServerConfig, type ServerConfig } from "./config";
 import { createLogger } from "./logger";
@@ -87,6 +88,12 @@ async function main(): Promise<void> {
 
   let shuttingDown = false;
   let publicUrl = config.publicUrl;
+  // Notification emails from the outbox, when SMTP_URL is set (docs/decisions/017-notifications-and-their-outbox.md).
+  const mailer = config.mail
+    ? startNotificationMailer({ db, settings: config.mail, publicUrl: () => publicUrl, logger })
+    : null;
+  if (!config.mail)
+    logger.info("no SMTP_URL: notifications are shown in the app only, not emailed");
   const app = createApp({
     db,
     logger,
@@ -133,6 +140,8 @@ async function main(): Promise<void> {
     });
     clearTimeout(deadline);
     // The access-log jobs finish what they are doing, and the last requests' events are sealed.
+    await mailer?.stop();
+    mailer?.close();
     await auditJobs.stop();
     await db.destroy();
     if (embedded) await embedded.stop();

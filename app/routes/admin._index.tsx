@@ -128,6 +128,16 @@ export default function Administration() {
           </p>
         </div>
       </div>
+      <div className="govuk-grid-row">
+        <div className="govuk-grid-column-one-third">
+          <h2 className="govuk-heading-m">
+            <Link to="/admin/notification-emails" className="govuk-link">
+              Notification emails not sent
+            </Link>
+          </h2>
+          <p className="govuk-body">Emails that failed after every attempt, to send again.</p>
+        </div>
+      </div>
     </>
   );
 }

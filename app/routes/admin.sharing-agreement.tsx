@@ -146,7 +146,10 @@ export async function action({ request, context }: ActionFunctionArgs) {
         permission: {
           fromKind: text("fromKind"),
           toKind: text("toKind"),
-          purposes: form.getAll("purposes").filter((value) => typeof value === "string"),
+          purposes: form
+            .getAll("purposes")
+            .filter((value) => typeof value === "string")
+            .map((value) => asTyped(value, 50)),
         },
       },
       { status: 400 },

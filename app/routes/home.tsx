@@ -2,6 +2,8 @@ import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { Link, useLoaderData } from "@remix-run/react";
 import { ROLE_DESCRIPTIONS, rulesFor, type Action } from "../../policies";
 import { requireActor } from "~/auth/session.server";
+import { serviceCall } from "~/http.server";
+import { workWaitingFor } from "~/services/notifications.server";
 
 export const meta: MetaFunction = () => [{ title: "Home – Crosswalk" }];
 
@@ -13,9 +15,11 @@ const CASE_LINKS: { href: string; label: string; action: Action }[] = [
 ];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const { actor } = await requireActor(request, context);
+  const ctx = await requireActor(request, context);
+  const { actor } = ctx;
   const role = ROLE_DESCRIPTIONS[actor.role];
   return {
+    work: await serviceCall(() => workWaitingFor(ctx)),
     displayName: actor.displayName,
     email: actor.email,
     agencyName: actor.agencyName,
@@ -41,14 +45,23 @@ export default function Home() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         <span className="govuk-caption-l">{account.partnershipName}</span>
-        <h1 className="govuk-heading-l">Welcome, {account.displayName}</h1>
-        <p className="govuk-body-l">
-          You are signed in as {account.roleLabel.toLowerCase()} for {account.agencyName}.{" "}
-          {account.roleSummary}
+        <h1 className="govuk-heading-l">Your work waiting</h1>
+        <ul className="govuk-list app-work-waiting" data-testid="work-waiting">
+          {account.work.map((item) => (
+            <li key={item.key}>
+              <Link to={item.href} className="govuk-link govuk-!-font-weight-bold">
+                <span className="govuk-!-font-size-36">{item.count}</span> <span>{item.label}</span>
+              </Link>
+            </li>
+          ))}
+        </ul>
+        <p className="govuk-body">
+          You are signed in as {account.displayName}, {account.roleLabel.toLowerCase()} for{" "}
+          {account.agencyName}. {account.roleSummary}
         </p>
         {account.caseLinks.length > 0 ? (
           <>
-            <h2 className="govuk-heading-m">Your work</h2>
+            <h2 className="govuk-heading-m">Shortcuts</h2>
             <ul className="govuk-list">
               {account.caseLinks.map((link) => (
                 <li key={link.href}>

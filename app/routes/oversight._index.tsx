@@ -3,7 +3,10 @@ import { useLoaderData } from "@remix-run/react";
 import { dashboardLoader, redirectAgencyLead, requireOverseer } from "~/oversight-routes.server";
 import { DashboardPage } from "~/ui/dashboard";
 
-export const meta: MetaFunction = () => [{ title: "Partnership dashboard – Crosswalk" }];
+export const meta: MetaFunction<typeof loader> = ({ data: page }) => {
+  const table = page?.dashboard?.tables[0]?.title;
+  return [{ title: `${table ? `${table} – ` : ""}Partnership dashboard – Crosswalk` }];
+};
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
   const ctx = await requireOverseer(request, context);
@@ -18,7 +21,8 @@ export default function PartnershipDashboard() {
       scope={{ kind: "partnership" }}
       caption={page.title}
       heading="Partnership dashboard"
-      dashboard={page.dashboard}
+      summary={page.summary}
+      section={page.dashboard}
       answers={page.answers}
       errors={page.errors}
       agencies={page.agencies}

@@ -5,9 +5,11 @@ import { dashboardLoader, requireOverseer } from "~/oversight-routes.server";
 import { BackLink } from "~/ui/back-link";
 import { DashboardPage } from "~/ui/dashboard";
 
-export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
-  { title: page ? `${page.title} dashboard – Crosswalk` : "Agency dashboard – Crosswalk" },
-];
+export const meta: MetaFunction<typeof loader> = ({ data: page }) => {
+  const table = page?.dashboard?.tables[0]?.title;
+  const dashboard = page ? `${page.title} dashboard` : "Agency dashboard";
+  return [{ title: `${table ? `${table} – ` : ""}${dashboard} – Crosswalk` }];
+};
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireOverseer(request, context);
@@ -24,14 +26,16 @@ export default function AgencyDashboard() {
   const page = useLoaderData<typeof loader>();
   return (
     <>
-      {page.partnershipLead ? (
+      {/* A table's own page has its own way back, to this dashboard. */}
+      {page.partnershipLead && !page.dashboard ? (
         <BackLink to="/oversight">Back to the partnership dashboard</BackLink>
       ) : null}
       <DashboardPage
         scope={{ kind: "agency", agencyId: page.agencyId }}
         caption="Agency dashboard"
         heading={page.title}
-        dashboard={page.dashboard}
+        summary={page.summary}
+        section={page.dashboard}
         answers={page.answers}
         errors={page.errors}
         agencies={page.agencies}

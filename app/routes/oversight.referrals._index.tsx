@@ -45,7 +45,7 @@ export default function CellReferrals() {
   query.delete("page");
   return (
     <>
-      <BackLink to={dashboardHref(scope, filters)}>Back to the dashboard</BackLink>
+      <BackLink to={dashboardHref(scope, filters, cell.table)}>Back to the table</BackLink>
       <ErrorSummary errors={exportError ? [{ field: "purpose", message: exportError }] : []} />
       <span className="govuk-caption-l">{list.dashboardTitle}</span>
       <h1 className="govuk-heading-l">Referrals behind a number</h1>

@@ -27,6 +27,7 @@ import { getReferral, type ReferralView } from "~/services/referrals.server";
 import { ActionStatusForm, CASE_WORK_DONE } from "~/ui/case-action-form";
 import { formatDate, formatDateTime, todayInLondon } from "~/ui/dates";
 import { EmergencyAccessBanner } from "~/ui/emergency-access-banner";
+import { noteNames } from "~/ui/note-form";
 import { NotificationBanner } from "~/ui/notification-banner";
 import { OverdueTag, RagTag, StateTag } from "~/ui/referral-tags";
 import { SuccessBanner } from "~/ui/success-banner";
@@ -181,6 +182,12 @@ export default function ReferralPage() {
           ))}
         </div>
       ) : null}
+
+      <p className="govuk-body">
+        <Link className="govuk-link" to={`/referrals/${referral.id}/print`}>
+          Print a case summary
+        </Link>
+      </p>
 
       <div className="govuk-grid-row">
         <div className="govuk-grid-column-two-thirds">
@@ -373,6 +380,7 @@ function Agencies({ referral }: { referral: ReferralView }) {
 }
 
 function CaseWork({ referral }: { referral: ReferralView }) {
+  const noteName = noteNames(referral.notes);
   return (
     <section id="case-work" aria-labelledby="case-work-heading">
       <h2 className="govuk-heading-m" id="case-work-heading">
@@ -414,7 +422,10 @@ function CaseWork({ referral }: { referral: ReferralView }) {
               </p>
               <p className="govuk-body-s">
                 {action.assignedAgencyName}, due {formatDate(action.dueOn)}.{" "}
-                {CASE_ACTION_STATUSES[action.status]} {action.overdue ? <OverdueTag /> : null}
+                {action.status === "handed_over" && action.handedToAgencyName
+                  ? `Handed over to ${action.handedToAgencyName}`
+                  : CASE_ACTION_STATUSES[action.status]}{" "}
+                {action.overdue ? <OverdueTag /> : null}
               </p>
               {referral.can.updateActions ? (
                 <ActionStatusForm referralId={referral.id} action={action} />
@@ -471,7 +482,7 @@ function CaseWork({ referral }: { referral: ReferralView }) {
                     to={`/referrals/${referral.id}/notes/${note.id}/correct`}
                   >
                     Correct this note
-                    <span className="govuk-visually-hidden"> of {formatDate(note.occurredOn)}</span>
+                    <span className="govuk-visually-hidden">: {noteName.get(note.id)}</span>
                   </Link>
                 </p>
               ) : null}
@@ -562,6 +573,13 @@ function Sharing({ referral }: { referral: ReferralView }) {
                     </>
                   ) : null}
                 </p>
+                {decision.withdrawnAt ? (
+                  <p className="govuk-body-s govuk-!-margin-bottom-1">
+                    From {formatDate(todayInLondon(new Date(decision.withdrawnAt)))}, nothing more
+                    is shared with {recipients} on this consent: they read the case only as it was
+                    then, unless another decision covers them.
+                  </p>
+                ) : null}
                 {can.withdrawConsent && decision.consentReliedOn && !decision.withdrawnAt ? (
                   <p className="govuk-body-s">
                     <Link

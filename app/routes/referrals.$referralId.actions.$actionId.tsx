@@ -11,8 +11,7 @@ import { CASE_ACTION_STATUSES } from "../../policies";
 import { requireActorForRecord } from "~/auth/session.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
-import { updateActionStatus } from "~/services/case-work.server";
-import { getReferral } from "~/services/referrals.server";
+import { getCaseAction, updateActionStatus } from "~/services/case-work.server";
 import { BackLink } from "~/ui/back-link";
 import {
   ACTION_STATUS_FIELDS,
@@ -40,14 +39,14 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
   );
   const referralId = uuidParam(params, "referralId");
   const actionId = uuidParam(params, "actionId");
-  const referral = await serviceCall(() => getReferral(ctx, referralId));
-  const action = referral.actions.find((candidate) => candidate.id === actionId);
-  if (!action) throw data(null, { status: 404 });
+  const { reference, youngPersonName, mayUpdate, action } = await serviceCall(() =>
+    getCaseAction(ctx, referralId, actionId),
+  );
   return {
     referralId,
-    reference: referral.reference,
-    youngPersonName: referral.youngPerson?.name ?? null,
-    mayUpdate: referral.can.updateActions,
+    reference,
+    youngPersonName,
+    mayUpdate,
     action: {
       id: action.id,
       description: action.description,

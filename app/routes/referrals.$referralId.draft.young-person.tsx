@@ -136,10 +136,17 @@ export default function YoungPersonStep() {
   const errors = result?.errors ?? [];
   const candidates = result?.candidates ?? null;
   const details = result?.stage === "details";
+  // Only back links that lead somewhere: to the answers when the person came from them, to the
+  // young person already chosen when changing them, and otherwise out to "Make a referral".
+  const back = returnTo
+    ? { to: `/referrals/${id}/draft/check`, label: "Back to your answers" }
+    : changing && youngPerson
+      ? { to: `/referrals/${id}/draft/young-person`, label: "Back" }
+      : { to: "/referrals/new", label: "Back" };
 
   if (youngPerson && !result && !changing) {
     return (
-      <Frame reference={reference} id={id}>
+      <Frame reference={reference} back={back}>
         <h1 className="govuk-heading-l">Who is the referral about?</h1>
         <SummaryList
           rows={[
@@ -172,7 +179,7 @@ export default function YoungPersonStep() {
   }
 
   return (
-    <Frame reference={reference} id={id}>
+    <Frame reference={reference} back={back}>
       <ErrorSummary errors={errors} />
       <h1 className="govuk-heading-l">Who is the referral about?</h1>
       <p className="govuk-body">
@@ -235,17 +242,17 @@ export default function YoungPersonStep() {
 }
 
 function Frame({
-  id,
+  back,
   reference,
   children,
 }: {
-  id: string;
+  back: { to: string; label: string };
   reference: string;
   children: ReactNode;
 }) {
   return (
     <>
-      <BackLink to={`/referrals/${id}/draft/check`}>Back to your answers</BackLink>
+      <BackLink to={back.to}>{back.label}</BackLink>
       <div className="govuk-grid-row">
         <div className="govuk-grid-column-two-thirds">
           <span className="govuk-caption-l">Referral {reference}</span>

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { SHARE_DECISIONS } from "../../policies";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
@@ -44,6 +44,8 @@ export async function loader({ request, context, params }: LoaderFunctionArgs) {
       id: form.decision.id,
       summary: `${SHARE_DECISIONS[form.decision.decision]} with ${form.decision.recipients.join(", ")}`,
     },
+    caseOpen: form.caseOpen,
+    effects: form.effects,
     today: todayInLondon(),
   };
 }
@@ -92,11 +94,7 @@ export default function WithdrawConsent() {
           <p className="govuk-body">
             The decision that relied on this consent: {page.decision.summary}.
           </p>
-          <p className="govuk-body">
-            From the moment consent was withdrawn, agencies whose access rested on it see nothing
-            newer. What they saw before stays. The referrer and the partnership lead will be asked
-            to record a new decision, which may rely on another basis.
-          </p>
+          <WithdrawalEffects page={page} />
           <Form
             method="post"
             action={`${casePath}/sharing/${page.decision.id}/withdraw`}
@@ -113,4 +111,49 @@ export default function WithdrawConsent() {
       </div>
     </>
   );
+}
+
+const READS = {
+  as_at_withdrawal:
+    "can still read the case as it was when consent was withdrawn, and nothing newer",
+  still_covered: "still reads the case under another decision to share",
+  nothing: "cannot read the case",
+} as const;
+
+/**
+ * What recording the withdrawal does, before the person records it: nothing further is shared on
+ * this consent, and each agency it covered reads what the access matrix still allows.
+ */
+function WithdrawalEffects({ page }: { page: ReturnType<typeof useLoaderData<typeof loader>> }) {
+  return (
+    <>
+      <h2 className="govuk-heading-m">What this does</h2>
+      <p className="govuk-body">
+        From the date consent was withdrawn, nothing more is shared on this consent. It is not
+        retrospective: what agencies saw before stays in their records.
+      </p>
+      {page.effects.length > 0 ? (
+        <ul className="govuk-list govuk-list--bullet">
+          {page.effects.map((effect) => (
+            <li key={effect.agencyName}>
+              {effect.agencyName} {READS[effect.reads]}
+              {effect.rule ? ` (the access matrix: ${lowerFirst(effect.rule)})` : ""}.
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p className="govuk-body">
+        {page.caseOpen
+          ? "The referrer and the partnership lead will be asked to record a new decision, which may rely on another basis."
+          : "The case is closed: nothing new is added to it and no new decision to share is recorded on it. The withdrawal is kept in the sharing history."}{" "}
+        <Link className="govuk-link" to="/access-matrix">
+          See the access matrix
+        </Link>
+      </p>
+    </>
+  );
+}
+
+function lowerFirst(text: string): string {
+  return text.charAt(0).toLowerCase() + text.slice(1);
 }

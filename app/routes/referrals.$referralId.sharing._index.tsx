@@ -1,8 +1,10 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import type { ReactNode } from "react";
 import { useLoaderData } from "@remix-run/react";
 import {
   ARTICLE_6_BASES,
   ARTICLE_9_CONDITIONS,
+  CONSENT_FORMS,
   CONSENT_GIVERS,
   CONSENT_NOT_SOUGHT_REASONS,
   DATA_ITEMS,
@@ -90,6 +92,23 @@ export default function SharingHistory() {
   );
 }
 
+function Paragraphs({ text }: { text: string }) {
+  return (
+    <>
+      {text.split(/\n+/).map((paragraph, index) => (
+        <p className="govuk-body" key={index}>
+          {paragraph}
+        </p>
+      ))}
+    </>
+  );
+}
+
+/**
+ * One decision with every field recorded on it, in the order the form asks them: to whoever may
+ * see the decision, nothing recorded is left out (issue 18). A decision not to share was not asked
+ * the consent or the law, so those rows appear only when something was recorded.
+ */
 function DecisionEntry({
   decision,
   otherReferral,
@@ -99,12 +118,75 @@ function DecisionEntry({
   otherReferral: boolean;
   replaces: string | null;
 }) {
-  const shared =
-    decision.decision === "not_share"
-      ? "Nothing"
-      : decision.decision === "share"
-        ? "The whole case"
-        : decision.dataItems.map((item) => wordsFor(DATA_ITEMS, item)).join("; ");
+  const notSharing = decision.decision === "not_share";
+  const items = decision.dataItems.map((item) => wordsFor(DATA_ITEMS, item)).join("; ");
+  const purposes = (codes: string[]) =>
+    codes.map((purpose) => wordsFor(SHARING_PURPOSE_LABELS, purpose)).join("; ");
+  const row = (key: string, value: ReactNode) => ({ key, value });
+  const rows = [
+    row("With", decision.recipients.join("; ")),
+    ...(decision.purposes.length > 0 ? [row("Why they need it", purposes(decision.purposes))] : []),
+    notSharing
+      ? row("Information not shared", items || "Not recorded")
+      : row("Information shared", decision.decision === "share" ? "The whole case" : items),
+    ...(decision.adviceFrom ? [row("Advice from", decision.adviceFrom)] : []),
+    ...(decision.consentReliedOn
+      ? [
+          row("Consent", "Relied on"),
+          row("Consent given by", wordsFor(CONSENT_GIVERS, decision.consentGivenBy)),
+          row(
+            "How they were found able to consent",
+            decision.competenceAssessment ? (
+              <Paragraphs text={decision.competenceAssessment} />
+            ) : (
+              "Not recorded"
+            ),
+          ),
+          row(
+            "Agencies the consent covers",
+            decision.consentScope.agencies.join("; ") || "Not recorded",
+          ),
+          row(
+            "Purposes the consent covers",
+            purposes(decision.consentScope.purposes) || "Not recorded",
+          ),
+          row("How consent was given", wordsFor(CONSENT_FORMS, decision.consentForm)),
+          row(
+            "Consent ends",
+            decision.consentExpiresOn ? formatDate(decision.consentExpiresOn) : "No end date given",
+          ),
+        ]
+      : decision.consentNotSoughtReason
+        ? [
+            row(
+              "Consent",
+              `Not relied on. ${wordsFor(CONSENT_NOT_SOUGHT_REASONS, decision.consentNotSoughtReason)}`,
+            ),
+          ]
+        : []),
+    ...(decision.article6
+      ? [row("Lawful basis (Article 6)", wordsFor(ARTICLE_6_BASES, decision.article6))]
+      : []),
+    ...(decision.article9
+      ? [
+          row(
+            "Special-category information (Article 9)",
+            wordsFor(ARTICLE_9_CONDITIONS, decision.article9),
+          ),
+        ]
+      : []),
+    ...(decision.gateway
+      ? [row("Law giving a power to share", wordsFor(STATUTORY_GATEWAYS, decision.gateway))]
+      : []),
+    ...(decision.youngPersonViews
+      ? [row("What the young person thinks", <Paragraphs text={decision.youngPersonViews} />)]
+      : []),
+    row("Why", <Paragraphs text={decision.rationale} />),
+    ...(decision.reviewOn ? [row("Review by", formatDate(decision.reviewOn))] : []),
+    ...(decision.supersedes
+      ? [row("Replaces", replaces ? `The decision of ${replaces}` : "An earlier decision")]
+      : []),
+  ];
   return (
     <>
       <h2 className="govuk-heading-m govuk-!-margin-bottom-1">
@@ -114,49 +196,7 @@ function DecisionEntry({
         {formatDateTime(new Date(decision.at))}, {decision.decidedBy}, {decision.agencyName}
         {otherReferral ? `. Referral ${decision.reference}` : ""}
       </p>
-      <SummaryList
-        rows={[
-          { key: "With", value: decision.recipients.join("; ") },
-          {
-            key: "Why they need it",
-            value: decision.purposes
-              .map((purpose) => wordsFor(SHARING_PURPOSE_LABELS, purpose))
-              .join("; "),
-          },
-          { key: "Information shared", value: shared },
-          {
-            key: "Consent",
-            value: decision.consentReliedOn
-              ? `Relied on: given by ${wordsFor(CONSENT_GIVERS, decision.consentGivenBy).toLowerCase()}${decision.consentExpiresOn ? `, until ${formatDate(decision.consentExpiresOn)}` : ""}`
-              : `Not relied on. ${wordsFor(CONSENT_NOT_SOUGHT_REASONS, decision.consentNotSoughtReason)}`,
-          },
-          { key: "Lawful basis (Article 6)", value: wordsFor(ARTICLE_6_BASES, decision.article6) },
-          {
-            key: "Special-category information (Article 9)",
-            value: wordsFor(ARTICLE_9_CONDITIONS, decision.article9),
-          },
-          {
-            key: "Law giving a power to share",
-            value: wordsFor(STATUTORY_GATEWAYS, decision.gateway),
-          },
-          {
-            key: "Why",
-            value: decision.rationale.split(/\n+/).map((paragraph, index) => (
-              <p className="govuk-body" key={index}>
-                {paragraph}
-              </p>
-            )),
-          },
-          ...(decision.supersedes
-            ? [
-                {
-                  key: "Replaces",
-                  value: replaces ? `The decision of ${replaces}` : "An earlier decision",
-                },
-              ]
-            : []),
-        ]}
-      />
+      <SummaryList rows={rows} />
     </>
   );
 }
@@ -185,6 +225,9 @@ function WithdrawalEntry({
             value: decidedAt ? `The decision of ${decidedAt}` : "An earlier decision",
           },
           { key: "Recorded by", value: withdrawal.recordedBy },
+          ...(withdrawal.note
+            ? [{ key: "Note", value: <Paragraphs text={withdrawal.note} /> }]
+            : []),
         ]}
       />
     </>

@@ -126,6 +126,7 @@ export default function StepPageView() {
               transition={page.transition}
               referral={referral}
               choices={page.choices}
+              openActions={page.openActions}
               answers={result?.answers ?? null}
               errors={errors}
             />

@@ -34,6 +34,9 @@ const OTHER_EVENTS: Record<string, string> = {
   "agency.update": "change an agency",
   "agency.sign_in_update": "change an agency's single sign-on",
   "agreement.update": "change the information sharing agreement",
+  "notification.email_sent": "send a notification email (no case content)",
+  "notification.email_failed": "fail to send a notification email (no case content)",
+  "notification.email_retry": "put a failed notification email back to be sent",
 };
 
 /** The log's own reads: an auditor's searches, histories, reports and exports are events too. */

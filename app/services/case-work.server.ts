@@ -4,12 +4,14 @@ import {
   decide,
   OPEN_STATES,
   type CaseActionStatus,
+  type CaseActionUpdateStatus,
   type NoteKind,
   type NoteVisibility,
 } from "../../policies";
 import { record } from "./audit.server";
 import { authorize, refusedAsMissing } from "./authorize.server";
-import { inActorTransaction, type ServiceContext } from "./context.server";
+import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
+import { notifyOfAction, notifyOfNote } from "./notifications.server";
 import { ConflictError, InvalidInput } from "./errors";
 import {
   involvedAgencyIds,
@@ -64,6 +66,8 @@ export interface ActionView {
   assignedAgencyName: string;
   dueOn: string;
   status: CaseActionStatus;
+  /** The agency carrying the action on, when it was handed over as its case closed. */
+  handedToAgencyName: string | null;
   overdue: boolean;
   version: number;
   history: {
@@ -169,6 +173,9 @@ export async function caseWorkOf(
       assignedAgencyName: agencyName(action.assigned_agency_id),
       dueOn: action.due_on,
       status: action.status,
+      handedToAgencyName: action.handed_to_agency_id
+        ? agencyName(action.handed_to_agency_id)
+        : null,
       overdue: action.status === "open" && action.due_on < today,
       version: action.version,
       history: updates
@@ -219,6 +226,7 @@ export function addNote(
       youngPersonId: loaded.referral.young_person_id ?? undefined,
       details: { referralId, kind: input.kind, visibility: input.visibility },
     });
+    await notifyOfNote(trx, ctx, { loaded, noteId: id, shared: input.visibility === "shared" });
     return { id };
   });
 }
@@ -410,6 +418,12 @@ export function addAction(
       youngPersonId: loaded.referral.young_person_id ?? undefined,
       details: { referralId, assignedAgencyId: input.assignedAgencyId, dueOn: input.dueOn },
     });
+    await notifyOfAction(trx, ctx, {
+      loaded,
+      actionId: id,
+      assignedAgencyId: input.assignedAgencyId,
+      dueOn: input.dueOn,
+    });
     return { id };
   });
 }
@@ -419,7 +433,7 @@ export function updateActionStatus(
   ctx: ServiceContext,
   referralId: string,
   actionId: string,
-  input: { status: CaseActionStatus; note: string | null; version: number },
+  input: { status: CaseActionUpdateStatus; note: string | null; version: number },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
     const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: false });
@@ -513,6 +527,53 @@ export function getCaseWorkForm(
     return {
       reference: referralReference(referral.id),
       youngPersonName: youngPerson ? `${youngPerson.given_name} ${youngPerson.family_name}` : null,
+    };
+  });
+}
+
+/** One action's own page: the action, what the heading names, and whether the person may update it. */
+export interface CaseActionPage extends CaseWorkForm {
+  action: ActionView;
+  mayUpdate: boolean;
+}
+
+/**
+ * An action of a case the person may see, for its own page (404 otherwise; the read of the case is
+ * recorded). An id that is not one of this case's actions (another case's, another partnership's,
+ * or none at all) is the same 404, and the refusal is recorded against that id.
+ */
+export function getCaseAction(
+  ctx: ServiceContext,
+  referralId: string,
+  actionId: string,
+): Promise<CaseActionPage> {
+  return inActorTransaction(ctx, async (trx) => {
+    const loaded = await loadVisibleReferral(trx, ctx, referralId, { recordView: true });
+    const { referral } = loaded;
+    const { actions } = await caseWorkOf(trx, ctx, loaded, todayOf(ctx));
+    const action = actions.find((candidate) => candidate.id === actionId);
+    if (!action) {
+      throw refusedAsMissing(
+        "case_action.update",
+        "case_action",
+        actionId,
+        referral.young_person_id ?? undefined,
+      );
+    }
+    const youngPerson = referral.young_person_id
+      ? await trx
+          .selectFrom("young_people")
+          .select(["given_name", "family_name"])
+          .where("id", "=", referral.young_person_id)
+          .executeTakeFirst()
+      : undefined;
+    return {
+      reference: referralReference(referral.id),
+      youngPersonName: youngPerson ? `${youngPerson.given_name} ${youngPerson.family_name}` : null,
+      action,
+      mayUpdate:
+        OPEN_STATES.includes(referral.state) &&
+        decide(ctx.actor, "case_action.update", referralFacts(ctx, loaded)).allowed,
     };
   });
 }

@@ -9,7 +9,7 @@ import {
 } from "../../policies";
 import { record } from "./audit.server";
 import { authorize } from "./authorize.server";
-import { inActorTransaction, type ServiceContext } from "./context.server";
+import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
 import { referralReference } from "./referral-access.server";
 import { loadDecisions, sharingFor } from "./sharing-state.server";
 
@@ -53,12 +53,41 @@ export interface CaseloadPage {
 
 export const PAGE_SIZE = 25;
 
+/**
+ * What is overdue for this person to act on: for a partnership lead, a referral past its
+ * screening or acceptance target or with any action past its due date; for an agency lead, one
+ * waiting past its target for their agency's answer or with their agency's action overdue; for a
+ * practitioner, a case allocated to them with their agency's action overdue.
+ */
+function overdueFor(ctx: ServiceContext, today: string): Expression<SqlBool> {
+  const { role, agencyId, userId } = ctx.actor;
+  const lateAction = (scope: ReturnType<typeof sql>) =>
+    sql<SqlBool>`exists (select 1 from case_actions ca where ca.referral_id = r.id
+      and ca.status = 'open' and ca.due_on < ${today}::date and ${scope})`;
+  if (role === "partnership_lead") {
+    return sql<SqlBool>`((r.state = 'submitted' and r.screening_due_at < now())
+      or exists (select 1 from referral_agencies ra where ra.referral_id = r.id
+        and ra.status = 'awaiting' and ra.response_due_at < now())
+      or ${lateAction(sql`true`)})`;
+  }
+  if (role === "agency_lead") {
+    return sql<SqlBool>`(exists (select 1 from referral_agencies ra where ra.referral_id = r.id
+        and ra.agency_id = ${agencyId} and ra.status = 'awaiting' and ra.response_due_at < now())
+      or ${lateAction(sql`ca.assigned_agency_id = ${agencyId}`)})`;
+  }
+  return sql<SqlBool>`(exists (select 1 from referral_agencies ra where ra.referral_id = r.id
+      and ra.agency_id = ${agencyId} and ra.allocated_user_id = ${userId})
+    and ${lateAction(sql`ca.assigned_agency_id = ${agencyId}`)})`;
+}
+
 /** The caseloads this person may open, in the order the page shows them as tabs. */
 export function caseloadsFor(ctx: ServiceContext): Caseload[] {
   return (Object.keys(CASELOADS) as Caseload[]).filter((caseload) => {
     const { action } = CASELOADS[caseload];
     const facts = { partnershipId: ctx.actor.partnershipId, scopeAgencyId: ctx.actor.agencyId };
     if (caseload === "mine" && ctx.actor.role === "partnership_lead") return false;
+    // Only an agency lead answers for their agency; a partnership lead routes, and screens instead.
+    if (caseload === "acceptance" && ctx.actor.role !== "agency_lead") return false;
     return decide(ctx.actor, action, facts).allowed;
   });
 }
@@ -133,8 +162,17 @@ export function listCaseload(
       case "agency":
         query = query.where(involves(myAgency));
         break;
+      case "acceptance":
+        query = query.where(
+          sql<SqlBool>`exists (select 1 from referral_agencies ra where ra.referral_id = r.id
+            and ra.agency_id = ${myAgency} and ra.status = 'awaiting')`,
+        );
+        break;
       case "screening":
         query = query.where("r.state", "=", "submitted");
+        break;
+      case "overdue":
+        query = query.where(overdueFor(ctx, todayOf(ctx)));
         break;
       case "all":
         break;

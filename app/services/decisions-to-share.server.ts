@@ -2,6 +2,7 @@ import type { Transaction } from "kysely";
 import type { Database } from "../../db/types";
 import {
   agreementPermits,
+  CONSENT_WITHDRAWAL_STATES,
   currentDecisions,
   decide,
   decisionProblems,
@@ -11,12 +12,16 @@ import {
   type DecisionToShareInput,
   type ShareDecision,
   type SharingPurpose,
+  type WithdrawalEffect,
+  withdrawalEffects,
 } from "../../policies";
 import { record } from "./audit.server";
 import { authorize, refusedAsMissing } from "./authorize.server";
 import { inActorTransaction, nowOf, todayOf, type ServiceContext } from "./context.server";
+import { notifyOfConsentWithdrawal } from "./notifications.server";
 import { ConflictError, InvalidInput, RecordNotFound } from "./errors";
 import {
+  involvedAgencyIds,
   loadReferral,
   loadVisibleReferral,
   referralAuditRecord,
@@ -161,6 +166,19 @@ export function recordDecisionToShare(
       forUpdate: true,
     });
     requireDecidable(loaded);
+    // A decision to replace must be one of this referral's: any other id (another case's, another
+    // partnership's, or none) is the 404 of a missing record, and the attempt is recorded.
+    if (
+      input.supersedesId &&
+      !loaded.decisions.some((decision) => decision.id === input.supersedesId)
+    ) {
+      throw refusedAsMissing(
+        "sharing.record_decision",
+        "decision_to_share",
+        input.supersedesId,
+        loaded.referral.young_person_id ?? undefined,
+      );
+    }
     const context = await decisionContext(trx, ctx, loaded);
     const recipientKinds: Record<string, AgencyKind> = {};
     for (const agencyId of [...input.recipientAgencyIds, ...input.consentScopeAgencyIds]) {
@@ -208,7 +226,10 @@ export function recordDecisionToShare(
         );
       }
     }
-    const consent = input.consentReliedOn;
+    // A decision not to share rests on no consent: it records what was not shared, with whom, why,
+    // who decided and when to review it, and whatever else the person chose to say.
+    const notSharing = input.decision === "not_share";
+    const consent = input.consentReliedOn && !notSharing;
     const { id } = await trx
       .insertInto("decisions_to_share")
       .values({
@@ -222,7 +243,7 @@ export function recordDecisionToShare(
         advice_from: input.adviceFrom,
         recipient_agency_ids: input.recipientAgencyIds,
         purposes: input.purposes,
-        data_items: input.decision === "share_partial" ? input.dataItems : [],
+        data_items: input.decision === "share" ? [] : input.dataItems,
         article6: input.article6,
         article9: input.article9,
         gateway: input.gateway,
@@ -237,6 +258,7 @@ export function recordDecisionToShare(
         consent_not_sought_reason: consent ? null : input.consentNotSoughtReason,
         young_person_views: input.youngPersonViews,
         rationale: input.rationale,
+        review_on: notSharing ? (input.reviewOn ?? null) : null,
       })
       .returning("id")
       .executeTakeFirstOrThrow();
@@ -256,6 +278,7 @@ export function recordDecisionToShare(
         gateway: input.gateway,
         consentReliedOn: consent,
         supersedes: input.supersedesId,
+        ...(notSharing ? { notShared: input.dataItems, reviewOn: input.reviewOn ?? null } : {}),
       },
     });
     return { id };
@@ -281,11 +304,7 @@ export function withdrawConsent(
       refusal: "explain",
       audit: referralAuditRecord(loaded.referral),
     });
-    if (!OPEN_STATES.includes(loaded.referral.state)) {
-      throw new ConflictError(
-        "This referral is no longer open: record the withdrawal on an open referral.",
-      );
-    }
+    requireWithdrawable(loaded);
     const decision = loaded.decisions.find((candidate) => candidate.id === decisionId);
     if (!decision) {
       throw refusedAsMissing(
@@ -342,15 +361,32 @@ export function withdrawConsent(
       youngPersonId: loaded.referral.young_person_id ?? undefined,
       details: { referralId, withdrawnBy: input.withdrawnBy },
     });
+    await notifyOfConsentWithdrawal(trx, ctx, { loaded, decision });
   });
+}
+
+/**
+ * A young person can withdraw consent at any time (DOMAIN.md section 4): once the referral has
+ * been sent, whether the case is open, closed or withdrawn. A draft's decision is replaced instead.
+ */
+function requireWithdrawable(loaded: LoadedReferral): void {
+  if (!CONSENT_WITHDRAWAL_STATES.includes(loaded.referral.state)) {
+    throw new ConflictError(
+      "This referral has not been sent: replace its decision to share instead.",
+    );
+  }
 }
 
 /** What the page recording a withdrawal of consent shows. */
 export interface WithdrawalForm {
   reference: string;
   youngPersonName: string | null;
+  /** Whether the case is still open (a closed one takes no new decision or case work). */
+  caseOpen: boolean;
   /** The decision whose consent was withdrawn: what it decided, and for whom. */
   decision: { id: string; decision: ShareDecision; recipients: string[] };
+  /** What recording the withdrawal does to each agency the consent covered, as the rules say. */
+  effects: { agencyName: string; reads: WithdrawalEffect["reads"]; rule: string | null }[];
 }
 
 /**
@@ -382,11 +418,7 @@ export function getWithdrawalForm(
       refusal: "explain",
       audit: referralAuditRecord(referral),
     });
-    if (!OPEN_STATES.includes(referral.state)) {
-      throw new ConflictError(
-        "This referral is no longer open: record the withdrawal on an open referral.",
-      );
-    }
+    requireWithdrawable(loaded);
     if (decision.withdrawnAt) {
       throw new ConflictError("Withdrawal of this consent has already been recorded.");
     }
@@ -401,14 +433,32 @@ export function getWithdrawalForm(
         : Promise.resolve(undefined),
     ]);
     const agencyName = (id: string) => agencies.find((agency) => agency.id === id)?.name ?? "";
+    const effects = withdrawalEffects(
+      decision.id,
+      loaded.decisions,
+      {
+        partnershipId: referral.partnership_id,
+        involvedAgencyIds: involvedAgencyIds(loaded.agencies),
+        state: referral.state,
+      },
+      referral.referrer_agency_id,
+      nowOf(ctx).toISOString(),
+      todayOf(ctx),
+    );
     return {
       reference: referralReference(referralId),
       youngPersonName: person ? `${person.given_name} ${person.family_name}` : null,
+      caseOpen: OPEN_STATES.includes(referral.state),
       decision: {
         id: decision.id,
         decision: decision.decision,
         recipients: decision.recipientAgencyIds.map(agencyName),
       },
+      effects: effects.map((effect) => ({
+        agencyName: agencyName(effect.agencyId),
+        reads: effect.reads,
+        rule: effect.rule,
+      })),
     };
   });
 }
@@ -426,15 +476,25 @@ export type SharingHistoryEntry =
       agencyName: string;
       recipients: string[];
       purposes: string[];
+      /** Under `share_partial` what was shared; under `not_share` what was not. */
       dataItems: string[];
-      article6: string;
-      article9: string;
-      gateway: string;
+      adviceFrom: string | null;
+      /** Null for a decision not to share, which is not asked the law it shares under. */
+      article6: string | null;
+      article9: string | null;
+      gateway: string | null;
       consentReliedOn: boolean;
       consentGivenBy: string | null;
+      /** How a child under 16 was found competent to consent (Gillick/Fraser). */
+      competenceAssessment: string | null;
+      consentScope: { agencies: string[]; purposes: string[] };
+      consentForm: string | null;
       consentExpiresOn: string | null;
       consentNotSoughtReason: string | null;
+      youngPersonViews: string | null;
       rationale: string;
+      /** For a decision not to share: when it is to be looked at again. */
+      reviewOn: string | null;
       supersedes: string | null;
     }
   | {
@@ -446,6 +506,7 @@ export type SharingHistoryEntry =
       reference: string;
       withdrawnBy: string;
       recordedBy: string;
+      note: string | null;
     };
 
 /**
@@ -491,6 +552,7 @@ export function getSharingHistory(
           "w.withdrawn_by",
           "w.withdrawn_at",
           "w.recorded_by",
+          "w.note",
           "d.referral_id",
         ])
         .where("d.referral_id", "in", ids)
@@ -522,14 +584,23 @@ export function getSharingHistory(
           recipients: decision.recipient_agency_ids.map(agencyName),
           purposes: decision.purposes,
           dataItems: decision.data_items,
+          adviceFrom: decision.advice_from,
           article6: decision.article6,
           article9: decision.article9,
           gateway: decision.gateway,
           consentReliedOn: decision.consent_relied_on,
           consentGivenBy: decision.consent_given_by,
+          competenceAssessment: decision.competence_assessment,
+          consentScope: {
+            agencies: decision.consent_scope_agency_ids.map(agencyName),
+            purposes: decision.consent_scope_purposes,
+          },
+          consentForm: decision.consent_form,
           consentExpiresOn: decision.consent_expires_on,
           consentNotSoughtReason: decision.consent_not_sought_reason,
+          youngPersonViews: decision.young_person_views,
           rationale: decision.rationale,
+          reviewOn: decision.review_on,
           supersedes: decision.supersedes_id,
         })),
       ...withdrawals.map((withdrawal): SharingHistoryEntry => ({
@@ -541,6 +612,7 @@ export function getSharingHistory(
         reference: referralReference(withdrawal.referral_id),
         withdrawnBy: withdrawal.withdrawn_by,
         recordedBy: personName(withdrawal.recorded_by),
+        note: withdrawal.note,
       })),
     ].sort((a, b) => a.at.localeCompare(b.at));
     return { referralId, reference: referralReference(referralId), entries };

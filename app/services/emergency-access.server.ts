@@ -4,6 +4,7 @@ import { decide } from "../../policies";
 import { record } from "./audit.server";
 import { authorize, authorizeInPartnership, refusedAsMissing } from "./authorize.server";
 import { inActorTransaction, nowOf, type ServiceContext } from "./context.server";
+import { notifyOfEmergencyAccess } from "./notifications.server";
 import { ConflictError, InvalidInput } from "./errors";
 import type { LoadedReferral } from "./referral-access.server";
 import {
@@ -236,6 +237,7 @@ export function openEmergencyAccess(
         minutes: partnership.emergency_access_minutes,
       },
     });
+    await notifyOfEmergencyAccess(trx, ctx, { emergencyAccessId: id });
     return { youngPersonId: person.id, expiresAt: expiresAt.toISOString() };
   });
 }

@@ -24,12 +24,17 @@ import { InvalidInput, RecordNotFound } from "./errors";
 import { setPartnershipNumber } from "./partnership-settings.server";
 import {
   DURATION_BANDS,
+  KEY_FIGURE_TABLES,
+  keyFiguresOf,
   monthsOf,
+  rowPageOf,
   OVERSIGHT_TABLE_IDS,
   OVERSIGHT_TABLES,
   weeksOf,
   type Dashboard,
   type DashboardScope,
+  type DashboardSection,
+  type DashboardSummary,
   type OversightFilters,
   type OversightTable,
   type OversightTableId,
@@ -709,6 +714,87 @@ export function loadDashboard(
       tables: tables.map((table) =>
         buildTable(table, filters, names, counts.get(table) ?? new Map<string, number>()),
       ),
+    };
+  });
+}
+
+/**
+ * A dashboard's first page: its key figures (counted from only the tables they sum) and the list
+ * of its tables, each to open on a page of its own. The view is recorded as the whole dashboard's
+ * is, with its filters; a refusal is a 404, recorded.
+ */
+export function loadDashboardSummary(
+  ctx: ServiceContext,
+  scope: DashboardScope,
+  filters: OversightFilters,
+): Promise<DashboardSummary> {
+  return inActorTransaction(ctx, async (trx) => {
+    const names = await openScope(trx, ctx, scope, {
+      details: { filters: { ...filters } },
+      recordAllowed: true,
+    });
+    const tables = tablesOf(scope);
+    const input = queryInput(ctx, scope, filters);
+    const summed = tables.filter((table) => KEY_FIGURE_TABLES.includes(table));
+    const counts = await countCells(trx, summed, input);
+    const none = new Map<string, number>();
+    return {
+      scope,
+      title: names.agencyName ?? ctx.actor.partnershipName,
+      filters,
+      countedAt: input.now.toISOString(),
+      agencies: names.agencies
+        .filter((agency) => agency.isActive)
+        .map(({ id, name }) => ({ id, name })),
+      figures: keyFiguresOf(
+        summed.map((table) => buildTable(table, filters, names, counts.get(table) ?? none)),
+      ),
+      tables: tables.map((table) => ({
+        id: table,
+        title: OVERSIGHT_TABLES[table].title,
+        // What a table counts does not depend on its numbers.
+        description: buildTable(table, filters, names, none).description,
+        when: OVERSIGHT_TABLES[table].when,
+      })),
+    };
+  });
+}
+
+/**
+ * One table of a dashboard on a page of its own: its chart, its numbers and its CSV. The view is
+ * recorded with its filters and the table; a refusal is a 404, recorded; a table the dashboard
+ * does not have is a 404 and records nothing.
+ */
+export function loadDashboardSection(
+  ctx: ServiceContext,
+  scope: DashboardScope,
+  filters: OversightFilters,
+  table: OversightTableId,
+  page = 1,
+): Promise<DashboardSection> {
+  return inActorTransaction(ctx, async (trx) => {
+    const names = await openScope(trx, ctx, scope, {
+      details: { filters: { ...filters }, table, page },
+      recordAllowed: true,
+    });
+    if (!tablesOf(scope).includes(table)) throw new RecordNotFound("oversight table");
+    const input = queryInput(ctx, scope, filters);
+    const counts = await countCells(trx, [table], input);
+    const shown = rowPageOf(
+      buildTable(table, filters, names, counts.get(table) ?? new Map<string, number>()),
+      page,
+    );
+    if (!shown) throw new RecordNotFound("oversight table page");
+    return {
+      scope,
+      title: names.agencyName ?? ctx.actor.partnershipName,
+      filters,
+      countedAt: input.now.toISOString(),
+      agencies: names.agencies
+        .filter((agency) => agency.isActive)
+        .map(({ id, name }) => ({ id, name })),
+      tables: [shown.table],
+      rowPage: shown.rowPage,
     };
   });
 }

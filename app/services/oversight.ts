@@ -164,6 +164,100 @@ export interface Dashboard {
   agencies: { id: string; name: string }[];
 }
 
+/**
+ * A dashboard's first page: the few numbers a lead looks for first, then every table it has, each
+ * a link away (the tables together were one page of 1.6 MB on a large partnership).
+ */
+export interface DashboardSummary {
+  scope: DashboardScope;
+  title: string;
+  filters: OversightFilters;
+  countedAt: string;
+  agencies: { id: string; name: string }[];
+  figures: KeyFigure[];
+  tables: { id: OversightTableId; title: string; description: string; when: "now" | "period" }[];
+}
+
+/**
+ * The most numbers one table's page shows: a longer table (weeks over two years, by every agency of
+ * a large partnership) is shown a page of rows at a time, so no page grows past its size budget.
+ */
+export const TABLE_PAGE_CELLS = 640;
+
+/** One table of a dashboard on a page of its own, perhaps one page of its rows. */
+export interface DashboardSection extends Dashboard {
+  rowPage: {
+    page: number;
+    pageCount: number;
+    /** The first and last row shown, counted from 1, and how many rows the table has. */
+    first: number;
+    last: number;
+    total: number;
+    perPage: number;
+  };
+}
+
+/** The rows of a table one page shows: as many as keep it within TABLE_PAGE_CELLS numbers. */
+export function rowPageOf(
+  table: OversightTable,
+  page: number,
+): { table: OversightTable; rowPage: DashboardSection["rowPage"] } | null {
+  const perPage = Math.max(1, Math.floor(TABLE_PAGE_CELLS / Math.max(1, table.series.length)));
+  const total = table.rows.length;
+  const pageCount = Math.max(1, Math.ceil(total / perPage));
+  if (page > pageCount) return null;
+  const start = (page - 1) * perPage;
+  const rows = table.rows.slice(start, start + perPage);
+  return {
+    table: { ...table, rows },
+    rowPage: { page, pageCount, first: start + 1, last: start + rows.length, total, perPage },
+  };
+}
+
+/** One key figure: a sum of one table's own numbers, so it can never disagree with the table. */
+export interface KeyFigure {
+  table: OversightTableId;
+  label: string;
+  value: number;
+  /** Shown as a warning when it is not zero. */
+  alert: boolean;
+}
+
+const KEY_FIGURES: { table: OversightTableId; label: string; series?: string; alert?: true }[] = [
+  { table: "open-by-status", label: "open referrals" },
+  { table: "waiting-for-screening", label: "waiting for screening" },
+  {
+    table: "response-targets-now",
+    label: "waiting past their response target",
+    series: "past-target",
+    alert: true,
+  },
+  { table: "referrals-by-source", label: "referrals made in the period" },
+];
+
+/** The tables the key figures are summed from. */
+export const KEY_FIGURE_TABLES: readonly OversightTableId[] = KEY_FIGURES.map(
+  (figure) => figure.table,
+);
+
+/** The key figures of a dashboard from its tables; a figure whose table is not given is left out. */
+export function keyFiguresOf(tables: readonly OversightTable[]): KeyFigure[] {
+  return KEY_FIGURES.flatMap((figure) => {
+    const table = tables.find((candidate) => candidate.id === figure.table);
+    if (!table) return [];
+    const index = figure.series
+      ? table.series.findIndex((series) => series.key === figure.series)
+      : -1;
+    if (figure.series && index < 0) return [];
+    const value = table.rows.reduce(
+      (sum, row) =>
+        sum + (index >= 0 ? (row.values[index] ?? 0) : row.values.reduce((all, n) => all + n, 0)),
+      0,
+    );
+    return [{ table: figure.table, label: figure.label, value, alert: figure.alert ?? false }];
+  });
+}
+
 /** The longest period the dashboards count over. */
 export const MAX_PERIOD_DAYS = 731;
 
@@ -393,10 +487,17 @@ export function downloadHref(
   return `/oversight/download/${table}?${params.toString()}`;
 }
 
-/** The address of a dashboard with these filters. */
-export function dashboardHref(scope: DashboardScope, filters?: OversightFilters): string {
+/** The address of a dashboard with these filters, or of one of its tables on a page of its own. */
+export function dashboardHref(
+  scope: DashboardScope,
+  filters?: OversightFilters,
+  table?: OversightTableId,
+): string {
   const path = scope.kind === "agency" ? `/oversight/agencies/${scope.agencyId}` : "/oversight";
-  return filters ? `${path}?${filterQuery(filters).toString()}` : path;
+  const params = filters ? filterQuery(filters) : new URLSearchParams();
+  if (table) params.set("table", table);
+  const query = params.toString();
+  return query ? `${path}?${query}` : path;
 }
 
 /** What a suppressed count reads as in an aggregate export. */

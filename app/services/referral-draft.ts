@@ -29,6 +29,27 @@ export const DRAFT_STEPS = [
 
 export type DraftStep = (typeof DRAFT_STEPS)[number]["step"];
 
+/**
+ * Whether a draft has no answer at all yet: "Make a referral" takes such a draft up again rather
+ * than starting another beside it.
+ */
+export function isUntouched(answers: DraftAnswers): boolean {
+  return (
+    answers.youngPersonId === null &&
+    answers.concernRoles.length === 0 &&
+    answers.themes.length === 0 &&
+    !answers.concern &&
+    answers.riskIndicators.length === 0 &&
+    !answers.youngPersonKnows &&
+    !answers.familyKnows &&
+    answers.immediateDanger === null &&
+    !answers.immediateAction &&
+    answers.urgency === null &&
+    answers.destination === null &&
+    answers.destinationAgencyId === null
+  );
+}
+
 /** One thing still wrong or missing: which page, which field (its input id) and what to do. */
 export interface DraftProblem {
   step: DraftStep;

@@ -3,11 +3,13 @@ import type { Database } from "../../db/types";
 import {
   agencySharing,
   type Escalation,
+  type OpenActionFate,
   type Outcome,
   type RagRating,
   type TransitionName,
 } from "../../policies";
-import { authorizeTransition } from "./authorize.server";
+import { record } from "./audit.server";
+import { authorize, authorizeTransition } from "./authorize.server";
 import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
 import { InvalidInput } from "./errors";
 import {
@@ -23,8 +25,13 @@ import { dueAfter, ratedTarget, readResponseTargets } from "./response-targets";
 /** A step's page: the referral as the person sees it, and the choices the step offers. */
 export interface StepForm {
   referral: ReferralView;
-  /** Agencies to route to (route), or people to allocate to (accept); empty otherwise. */
+  /**
+   * Agencies to route to (route), people to allocate to (accept), or the agencies involved that
+   * an open action may be handed over to (close); empty otherwise.
+   */
   choices: { id: string; name: string }[];
+  /** Closing: the actions still open, each of which the person must say what happens to. */
+  openActions: OpenActionView[];
 }
 
 /**
@@ -53,8 +60,16 @@ export function prepareStep(
         ? routingChoices(loaded, await activeAgencies(trx))
         : transition === "accept"
           ? await allocationChoices(trx, ctx.actor.agencyId)
-          : [];
-    return { referral: await referralView(trx, ctx, loaded), choices };
+          : transition === "close"
+            ? await involvedAgencies(trx, loaded)
+            : [];
+    const openActions =
+      transition === "close"
+        ? (await openActionsOf(trx, id, { forUpdate: false })).map(
+            ({ version: _version, ...action }) => action,
+          )
+        : [];
+    return { referral: await referralView(trx, ctx, loaded), choices, openActions };
   });
 }
 
@@ -337,21 +352,199 @@ export function referToPanel(
   });
 }
 
-/** Close a referral with its outcome and a summary the referrer will read ("closed loop"). */
+/** What the person closing a case says happens to one of its open actions. */
+export interface OpenActionClosure {
+  actionId: string;
+  /** Null when the person did not say. */
+  fate: OpenActionFate | null;
+  /** Why it is cancelled (required then), or a note for the action's history. */
+  note: string | null;
+  /** For `handed_over`: the involved agency that carries it on. */
+  handedToAgencyId: string | null;
+}
+
+/** An action still open on a case, as the closing page asks about it. */
+export interface OpenActionView {
+  id: string;
+  description: string;
+  assignedAgencyId: string;
+  assignedAgencyName: string;
+  dueOn: string;
+}
+
+/** Long descriptions are cut short in a message, which must fit in an error summary. */
+function shortly(description: string): string {
+  return description.length > 60 ? `${description.slice(0, 57).trimEnd()}…` : description;
+}
+
+/** The case's actions still open, oldest due first, locked so no one changes them meanwhile. */
+async function openActionsOf(
+  trx: Transaction<Database>,
+  referralId: string,
+  options: { forUpdate: boolean },
+): Promise<(OpenActionView & { version: number })[]> {
+  const query = trx
+    .selectFrom("case_actions")
+    .innerJoin("agencies", "agencies.id", "case_actions.assigned_agency_id")
+    .select([
+      "case_actions.id",
+      "case_actions.description",
+      "case_actions.assigned_agency_id",
+      "agencies.name",
+      "case_actions.due_on",
+      "case_actions.version",
+    ])
+    .where("case_actions.referral_id", "=", referralId)
+    .where("case_actions.status", "=", "open")
+    .orderBy("case_actions.due_on")
+    .orderBy("case_actions.created_at");
+  const rows = await (options.forUpdate ? query.forUpdate("case_actions") : query).execute();
+  return rows.map((row) => ({
+    id: row.id,
+    description: row.description,
+    assignedAgencyId: row.assigned_agency_id,
+    assignedAgencyName: row.name,
+    dueOn: row.due_on,
+    version: row.version,
+  }));
+}
+
+/**
+ * Everything wrong with a closure, in the page's order: each open action needs to be done,
+ * cancelled with a reason, or handed to another agency that stays involved; then the outcome and
+ * its summary.
+ */
+function closureProblems(
+  input: { outcome: Outcome | null; summary: string; actions: readonly OpenActionClosure[] },
+  open: readonly OpenActionView[],
+  involved: readonly { id: string; name: string }[],
+): { field: string; message: string }[] {
+  const problems: { field: string; message: string }[] = [];
+  for (const action of open) {
+    const answer = input.actions.find((candidate) => candidate.actionId === action.id);
+    const what = `the action “${shortly(action.description)}”`;
+    if (!answer?.fate) {
+      problems.push({ field: `action-${action.id}`, message: `Say what happens to ${what}` });
+    } else if (answer.fate === "cancelled" && !answer.note?.trim()) {
+      problems.push({ field: `action-${action.id}-note`, message: `Say why ${what} is cancelled` });
+    } else if (answer.fate === "handed_over") {
+      const to = involved.find((agency) => agency.id === answer.handedToAgencyId);
+      if (!answer.handedToAgencyId) {
+        problems.push({
+          field: `action-${action.id}-agency`,
+          message: `Select the agency ${what} is handed over to`,
+        });
+      } else if (!to || to.id === action.assignedAgencyId) {
+        problems.push({
+          field: `action-${action.id}-agency`,
+          message: `Hand ${what} to an agency involved in the case other than ${action.assignedAgencyName}`,
+        });
+      }
+    }
+  }
+  if (!input.outcome) problems.push({ field: "outcome", message: "Select the outcome" });
+  if (input.summary.trim() === "") {
+    problems.push({ field: "summary", message: "Write a summary of the outcome for the referrer" });
+  }
+  return problems;
+}
+
+/** Agencies involved in a case (not declined), by name: those an action may be handed to. */
+async function involvedAgencies(
+  trx: Transaction<Database>,
+  loaded: LoadedReferral,
+): Promise<{ id: string; name: string }[]> {
+  const ids = involvedAgencyIds(loaded.agencies);
+  if (ids.length === 0) return [];
+  return trx
+    .selectFrom("agencies")
+    .select(["id", "name"])
+    .where("id", "in", ids)
+    .orderBy("name")
+    .execute();
+}
+
+/**
+ * Close a referral with its outcome and a summary the referrer will read ("closed loop"). No
+ * action is left open: each is marked done, cancelled with its reason, or handed over to another
+ * agency that stays involved, each change kept in the action's history and recorded, in the same
+ * transaction as the closure.
+ */
 export function closeReferral(
   ctx: ServiceContext,
   id: string,
-  input: Versioned & { outcome: Outcome; summary: string },
+  input: Versioned & {
+    outcome: Outcome | null;
+    summary: string;
+    actions?: readonly OpenActionClosure[];
+  },
 ): Promise<void> {
   return inActorTransaction(ctx, async (trx) => {
-    requireText(input.summary, "summary", "Write a summary of the outcome for the referrer");
-    await takeStep(trx, ctx, { id, transition: "close", version: input.version }, () =>
-      Promise.resolve({
-        to: "closed" as const,
-        change: { outcome: input.outcome, outcome_summary: input.summary, closed_at: new Date() },
-        rationale: input.summary,
-        details: { outcome: input.outcome },
-      }),
+    await takeStep(
+      trx,
+      ctx,
+      { id, transition: "close", version: input.version },
+      async (loaded) => {
+        const open = await openActionsOf(trx, id, { forUpdate: true });
+        const involved = await involvedAgencies(trx, loaded);
+        const answers = input.actions ?? [];
+        const problems = closureProblems({ ...input, actions: answers }, open, involved);
+        if (problems.length > 0 || !input.outcome) throw new InvalidInput(problems);
+        if (open.length > 0) {
+          await authorize(trx, ctx, "case_action.update", referralFacts(ctx, loaded), {
+            refusal: "explain",
+            audit: referralAuditRecord(loaded.referral),
+          });
+        }
+        const now = new Date();
+        for (const action of open) {
+          const answer = answers.find((candidate) => candidate.actionId === action.id);
+          const fate = answer?.fate as OpenActionFate;
+          const handedTo = fate === "handed_over" ? (answer?.handedToAgencyId ?? null) : null;
+          await trx
+            .insertInto("case_action_updates")
+            .values({
+              partnership_id: loaded.referral.partnership_id,
+              action_id: action.id,
+              from_status: "open",
+              to_status: fate,
+              note: answer?.note?.trim() || null,
+              updated_by: ctx.actor.userId,
+            })
+            .execute();
+          await trx
+            .updateTable("case_actions")
+            .set({
+              status: fate,
+              handed_to_agency_id: handedTo,
+              completed_at: fate === "done" ? now : null,
+              version: action.version + 1,
+              updated_at: now,
+            })
+            .where("id", "=", action.id)
+            .execute();
+          await record(trx, { actor: ctx.actor }, ctx, {
+            action: "case_action.update",
+            outcome: "allowed",
+            recordType: "case_action",
+            recordId: action.id,
+            youngPersonId: loaded.referral.young_person_id ?? undefined,
+            details: {
+              referralId: id,
+              from: "open",
+              to: fate,
+              atClosure: true,
+              ...(handedTo ? { handedToAgencyId: handedTo } : {}),
+            },
+          });
+        }
+        return {
+          to: "closed" as const,
+          change: { outcome: input.outcome, outcome_summary: input.summary, closed_at: now },
+          rationale: input.summary,
+          details: { outcome: input.outcome },
+        };
+      },
     );
   });
 }

@@ -2,6 +2,7 @@ import { sql, type Transaction, type Updateable } from "kysely";
 import type { Database, ReferralsTable } from "../../db/types";
 import {
   agencySharing,
+  CONSENT_WITHDRAWAL_STATES,
   currentDecisions,
   type DataItem,
   type ShareDecision,
@@ -25,6 +26,7 @@ import {
   concealedByRowSecurity,
 } from "./authorize.server";
 import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
+import { notifyOfStep } from "./notifications.server";
 import { InvalidInput } from "./errors";
 import {
   actorSharing,
@@ -37,7 +39,7 @@ import {
   type LoadedReferral,
   type ReferralRow,
 } from "./referral-access.server";
-import { draftProblems, type DraftAnswers, type DraftProblem } from "./referral-draft";
+import { draftProblems, isUntouched, type DraftAnswers, type DraftProblem } from "./referral-draft";
 import { dueAfter, readResponseTargets, screeningTarget } from "./response-targets";
 import {
   authorizeYoungPerson,
@@ -50,33 +52,69 @@ import {
 export function startReferral(ctx: ServiceContext): Promise<{ id: string }> {
   return inActorTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "referral.create");
-    const { id } = await trx
-      .insertInto("referrals")
-      .values({
-        partnership_id: ctx.actor.partnershipId,
-        referrer_user_id: ctx.actor.userId,
-        referrer_agency_id: ctx.actor.agencyId,
-      })
-      .returning("id")
-      .executeTakeFirstOrThrow();
-    await trx
-      .insertInto("referral_agencies")
-      .values({
-        partnership_id: ctx.actor.partnershipId,
-        referral_id: id,
-        agency_id: ctx.actor.agencyId,
-        involvement: "referrer",
-        status: null,
-      })
+    return createDraft(trx, ctx);
+  });
+}
+
+/**
+ * Start a referral from "Make a referral": the actor's newest draft that has no answer yet if
+ * there is one (a second click, or a start abandoned on its first page, leaves no empty draft
+ * behind), otherwise a new one. Either way the start is recorded against the draft it led to.
+ */
+export function beginReferral(ctx: ServiceContext): Promise<{ id: string; reused: boolean }> {
+  return inActorTransaction(ctx, async (trx) => {
+    await authorizeInPartnership(trx, ctx, "referral.create");
+    const drafts = await trx
+      .selectFrom("referrals")
+      .selectAll()
+      .where("referrer_user_id", "=", ctx.actor.userId)
+      .where("state", "=", "draft")
+      .where("young_person_id", "is", null)
+      .orderBy("updated_at", "desc")
       .execute();
+    const untouched = drafts.find((draft) => isUntouched(answersOf(draft)));
+    if (!untouched) return { ...(await createDraft(trx, ctx)), reused: false };
     await record(trx, { actor: ctx.actor }, ctx, {
       action: "referral.create",
       outcome: "allowed",
       recordType: "referral",
-      recordId: id,
+      recordId: untouched.id,
+      details: { reused: "a draft with no answers yet" },
     });
-    return { id };
+    return { id: untouched.id, reused: true };
   });
+}
+
+async function createDraft(
+  trx: Transaction<Database>,
+  ctx: ServiceContext,
+): Promise<{ id: string }> {
+  const { id } = await trx
+    .insertInto("referrals")
+    .values({
+      partnership_id: ctx.actor.partnershipId,
+      referrer_user_id: ctx.actor.userId,
+      referrer_agency_id: ctx.actor.agencyId,
+    })
+    .returning("id")
+    .executeTakeFirstOrThrow();
+  await trx
+    .insertInto("referral_agencies")
+    .values({
+      partnership_id: ctx.actor.partnershipId,
+      referral_id: id,
+      agency_id: ctx.actor.agencyId,
+      involvement: "referrer",
+      status: null,
+    })
+    .execute();
+  await record(trx, { actor: ctx.actor }, ctx, {
+    action: "referral.create",
+    outcome: "allowed",
+    recordType: "referral",
+    recordId: id,
+  });
+  return { id };
 }
 
 function answersOf(referral: ReferralRow): DraftAnswers {
@@ -359,6 +397,12 @@ export async function takeStep(
     })
     .execute();
   await outcome.finally?.();
+  // Those who must act are told in the step's own transaction: nothing for a step rolled back.
+  await notifyOfStep(trx, ctx, {
+    transition: input.transition,
+    loaded,
+    details: outcome.details ?? {},
+  });
   await record(trx, { actor: ctx.actor }, ctx, {
     ...audit,
     action: decideTransitionAction(input.transition),
@@ -460,10 +504,20 @@ export function discardDraft(ctx: ServiceContext, id: string, version: number): 
   });
 }
 
+/** One of the author's unfinished referrals, as "Make a referral" offers it. */
+export interface OwnDraft {
+  id: string;
+  reference: string;
+  /** The version the discard button names, as the draft's own page does. */
+  version: number;
+  youngPersonName: string | null;
+  updatedAt: string;
+  /** Where "Continue" leads: the first question until the young person is chosen, then the check. */
+  continueAt: "young-person" | "check";
+}
+
 /** The author's drafts, newest first, so they can pick one up again. The listing is recorded. */
-export function listOwnDrafts(
-  ctx: ServiceContext,
-): Promise<{ id: string; reference: string; youngPersonName: string | null; updatedAt: string }[]> {
+export function listOwnDrafts(ctx: ServiceContext): Promise<OwnDraft[]> {
   return inActorTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "caseload.view_own");
     const rows = await trx
@@ -471,7 +525,9 @@ export function listOwnDrafts(
       .leftJoin("young_people", "young_people.id", "referrals.young_person_id")
       .select([
         "referrals.id",
+        "referrals.version",
         "referrals.updated_at",
+        "referrals.young_person_id",
         sql<string | null>`young_people.given_name || ' ' || young_people.family_name`.as("name"),
       ])
       .where("referrals.referrer_user_id", "=", ctx.actor.userId)
@@ -489,8 +545,10 @@ export function listOwnDrafts(
     return rows.map((row) => ({
       id: row.id,
       reference: referralReference(row.id),
+      version: row.version,
       youngPersonName: row.name,
       updatedAt: row.updated_at.toISOString(),
+      continueAt: row.young_person_id === null ? "young-person" : "check",
     }));
   });
 }
@@ -727,7 +785,10 @@ export async function referralView(
       recordDecision:
         (caseOpen || referral.state === "draft") &&
         decide(ctx.actor, "sharing.record_decision", { ...facts, agreementPermits: true }).allowed,
-      withdrawConsent: caseOpen && decide(ctx.actor, "consent.withdraw", facts).allowed,
+      // A young person can withdraw consent at any time, closed case or not.
+      withdrawConsent:
+        CONSENT_WITHDRAWAL_STATES.includes(referral.state) &&
+        decide(ctx.actor, "consent.withdraw", facts).allowed,
     },
     sharing: { ...sharing, emergency },
     emergencyAccess: emergencyBannerFor(ctx, loaded),

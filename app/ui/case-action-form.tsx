@@ -2,7 +2,7 @@ import { Form } from "@remix-run/react";
 import { z } from "zod";
 import {
   CASE_ACTION_STATUSES,
-  CASE_ACTION_STATUS_CODES,
+  CASE_ACTION_UPDATE_CODES,
   type CaseActionStatus,
 } from "../../policies";
 import { ErrorMessage, describedBy } from "./fieldset";
@@ -19,7 +19,7 @@ export const CASE_WORK_DONE = {
 
 /** The small form that changes an action's status, as the case-work service takes it. */
 export const ActionStatusSchema = z.object({
-  status: z.enum(CASE_ACTION_STATUS_CODES, { error: "Select the action's new status" }),
+  status: z.enum(CASE_ACTION_UPDATE_CODES, { error: "Select the action's new status" }),
   note: plainText("The note")
     .trim()
     .max(2_000, "The note must be 2,000 characters or fewer")
@@ -73,7 +73,7 @@ export function ActionStatusForm({
   const noteId = actionStatusFieldId(action.id, "note");
   const errorFor = (id: string) => errors.find((error) => error.field === id)?.message;
   const statusError = errorFor(statusId);
-  const choices = CASE_ACTION_STATUS_CODES.filter((status) => status !== action.status);
+  const choices = CASE_ACTION_UPDATE_CODES.filter((status) => status !== action.status);
   return (
     <Form method="post" action={`/referrals/${referralId}/actions/${action.id}`} noValidate>
       <input type="hidden" name="version" value={action.version} />

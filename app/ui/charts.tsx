@@ -303,6 +303,9 @@ function Columns({ table }: { table: OversightTable }) {
   );
 }
 
+/** A coordinate to one decimal place: finer than a printer's dot at the chart's size. */
+const round = (value: number) => Math.round(value * 10) / 10;
+
 /** One small column chart per series on a shared scale, each labelled with its name and total. */
 function SmallMultiples({ table }: { table: OversightTable }) {
   const chartId = `chart-${table.id}`;
@@ -344,20 +347,18 @@ function SmallMultiples({ table }: { table: OversightTable }) {
               >
                 0
               </text>
-              {table.rows.map((row) => {
-                const value = row.values[index] ?? 0;
-                const barTop = y(value);
-                return (
-                  <Bar
-                    key={row.key}
-                    x={x(row.key) ?? 0}
-                    y={barTop}
-                    width={x.bandwidth()}
-                    height={plotHeight - barTop}
-                    fill={seriesFill(chartId, 0)}
-                  />
-                );
-              })}
+              {/* One path for all of a series' columns: a long period by many agencies would
+                  otherwise be thousands of elements, and the page has a size budget. */}
+              <path
+                fill={seriesFill(chartId, 0)}
+                d={table.rows
+                  .map((row) => {
+                    const top = y(row.values[index] ?? 0);
+                    const left = x(row.key) ?? 0;
+                    return `M${round(left)} ${round(plotHeight)}V${round(top)}h${round(x.bandwidth())}V${round(plotHeight)}z`;
+                  })
+                  .join("")}
+              />
               <Line
                 from={{ x: margin.left, y: plotHeight + 0.5 }}
                 to={{ x: WIDTH - 8, y: plotHeight + 0.5 }}

@@ -21,6 +21,7 @@ import {
   STATUTORY_GATEWAYS,
   type ConsentGiver,
   type DecisionToShareInput,
+  type ShareDecision,
 } from "../../policies";
 import { Checkboxes } from "./checkboxes";
 import {
@@ -33,7 +34,7 @@ import {
 } from "./date-input";
 import { todayInLondon } from "./dates";
 import { TextInput, type FieldError } from "./form";
-import { isPlainText, untypableMessage } from "./plain-text";
+import { asTyped, isPlainText, untypableMessage } from "./plain-text";
 import { Radios, type Choice } from "./radios";
 import { Textarea } from "./textarea";
 
@@ -46,6 +47,8 @@ import { Textarea } from "./textarea";
 
 const EXPIRES_ON = "consentExpiresOn";
 const EXPIRES_ON_LABEL = "date the consent ends";
+const REVIEW_ON = "reviewOn";
+const REVIEW_ON_LABEL = "date the decision should be reviewed";
 
 /** The inputs of the decision form, in the order the page asks them (the error summary's order). */
 export const DECISION_FIELD_ORDER = [
@@ -68,6 +71,7 @@ export const DECISION_FIELD_ORDER = [
   "gateway",
   "youngPersonViews",
   "rationale",
+  ...DATE_PARTS.map((part) => `${REVIEW_ON}-${part}`),
   "supersedesId",
 ] as const;
 
@@ -115,6 +119,9 @@ export const DecisionFormSchema = z.object({
   "consentExpiresOn-day": z.string(),
   "consentExpiresOn-month": z.string(),
   "consentExpiresOn-year": z.string(),
+  "reviewOn-day": z.string(),
+  "reviewOn-month": z.string(),
+  "reviewOn-year": z.string(),
   consentNotSoughtReason: z.enum(CONSENT_NOT_SOUGHT_CODES).optional(),
   article6: z.enum(ARTICLE_6_CODES).optional(),
   article9: z.enum(ARTICLE_9_CODES).optional(),
@@ -148,6 +155,7 @@ export interface DecisionAnswers {
   gateway: string;
   youngPersonViews: string;
   rationale: string;
+  reviewOn: DateAnswer;
   supersedesId: string;
 }
 
@@ -191,6 +199,11 @@ function decisionAnswersOf(raw: Record<string, string | string[]>): DecisionAnsw
     gateway: one("gateway"),
     youngPersonViews: one("youngPersonViews"),
     rationale: one("rationale"),
+    reviewOn: {
+      day: one(`${REVIEW_ON}-day`),
+      month: one(`${REVIEW_ON}-month`),
+      year: one(`${REVIEW_ON}-year`),
+    },
     supersedesId: one("supersedesId"),
   };
 }
@@ -219,6 +232,7 @@ function withoutEmptyChoices(raw: Record<string, string | string[]>): Record<str
     "youngPersonViews",
     "rationale",
     ...DATE_PARTS.map((part) => `${EXPIRES_ON}-${part}`),
+    ...DATE_PARTS.map((part) => `${REVIEW_ON}-${part}`),
   ]);
   for (const name of texts) shaped[name] = "";
   for (const [name, value] of Object.entries(raw)) {
@@ -271,6 +285,7 @@ export function readDecisionForm(form: FormData, today = todayInLondon()): Decis
   if (!parsed.success) return { kind: "malformed" };
   const answers = decisionAnswersOf(raw);
   const fields = parsed.data;
+  if (fields.decision === "not_share") return readNotShareForm(fields, answers, today);
   const errors: FieldError[] = [];
   const add = (field: string, message: string) => errors.push({ field, message });
   let dateParts: DatePart[] = [];
@@ -327,13 +342,75 @@ export function readDecisionForm(form: FormData, today = todayInLondon()): Decis
   return { kind: "invalid", answers, errors: decisionErrors([...errors, ...checked]), dateParts };
 }
 
-/** The input id a problem's field is shown against ("consentExpiresOn" is three inputs). */
+/**
+ * Read a decision not to share (issue 18): only what it needs is asked, so only that is read:
+ * with whom, what was not shared, who else took part, why, and when to review it. The questions
+ * about sharing (purposes, consent, the law) are not asked, and are recorded as not asked.
+ */
+function readNotShareForm(
+  fields: DecisionForm,
+  answers: DecisionAnswers,
+  today: string,
+): DecisionFormReading {
+  const errors: FieldError[] = [];
+  let dateParts: DatePart[] = [];
+  for (const field of ["adviceFrom", "rationale"] as const) {
+    const [limit, tooLong, what] = LIMITS[field];
+    const value = fields[field];
+    if (value.length > limit) errors.push({ field, message: tooLong });
+    else if (!isPlainText(value)) errors.push({ field, message: untypableMessage(what) });
+  }
+  const review = readDateInput(fields, REVIEW_ON, REVIEW_ON_LABEL);
+  if (!("isoDate" in review)) {
+    dateParts = [...review.parts];
+    errors.push({ field: `${REVIEW_ON}-${review.parts[0] ?? "day"}`, message: review.message });
+  }
+  const text = (value: string) => value.trim() || null;
+  const input: DecisionToShareInput & { supersedesId: string | null } = {
+    decision: "not_share",
+    recipientAgencyIds: fields.recipientAgencyIds,
+    purposes: [],
+    dataItems: fields.dataItems,
+    adviceFrom: text(fields.adviceFrom),
+    article6: null,
+    article9: null,
+    gateway: null,
+    consentReliedOn: false,
+    consentGivenBy: null,
+    competenceAssessment: null,
+    consentScopeAgencyIds: [],
+    consentScopePurposes: [],
+    consentForm: null,
+    consentExpiresOn: null,
+    consentNotSoughtReason: null,
+    youngPersonViews: null,
+    rationale: fields.rationale.trim(),
+    reviewOn: "isoDate" in review ? review.isoDate : null,
+    supersedesId:
+      fields.supersedesId && fields.supersedesId !== "none" ? fields.supersedesId : null,
+  };
+  const checked = decisionProblems(input, {
+    sourceKind: "local_authority",
+    recipientKinds: {},
+    youngPersonAge: null,
+    agreementPermits: () => true,
+    today,
+  }).filter((problem) => !errors.some((error) => fieldOf(error.field) === problem.field));
+  if (errors.length === 0 && checked.length === 0) {
+    return { kind: "ok", answers, input, returnTo: fields.returnTo ?? null };
+  }
+  return { kind: "invalid", answers, errors: decisionErrors([...errors, ...checked]), dateParts };
+}
+
+/** The input id a problem's field is shown against (a date is three inputs). */
 function inputIdOf(field: string): string {
-  return field === EXPIRES_ON ? `${EXPIRES_ON}-day` : field;
+  return field === EXPIRES_ON || field === REVIEW_ON ? `${field}-day` : field;
 }
 
 function fieldOf(inputId: string): string {
-  return inputId.startsWith(`${EXPIRES_ON}-`) ? EXPIRES_ON : inputId;
+  if (inputId.startsWith(`${EXPIRES_ON}-`)) return EXPIRES_ON;
+  if (inputId.startsWith(`${REVIEW_ON}-`)) return REVIEW_ON;
+  return inputId;
 }
 
 /**
@@ -408,8 +485,35 @@ const ARTICLE_6_CHOICES = choicesOf(ARTICLE_6_BASES, ARTICLE_6_CODES);
 const ARTICLE_9_CHOICES = choicesOf(ARTICLE_9_CONDITIONS, ARTICLE_9_CODES);
 const GATEWAY_CHOICES = choicesOf(STATUTORY_GATEWAYS, GATEWAY_CODES);
 
-/** The questions of the decision-to-share form. Without JavaScript every question shows. */
+/** A decision code from a query string or a form, if it is one. */
+export function shareDecisionOf(value: unknown): ShareDecision | null {
+  return typeof value === "string" && (SHARE_DECISION_CODES as string[]).includes(value)
+    ? (value as ShareDecision)
+    : null;
+}
+
+/**
+ * The first question, on a page of its own: whether the person will share. Each answer asks only
+ * its own questions next, so a decision not to share is never asked for a lawful basis to share.
+ */
+export function DecisionChoice({ value, error }: { value: string; error?: string }) {
+  return (
+    <Radios
+      name="decision"
+      legend="Will you share the young person's information?"
+      choices={DECISION_CHOICES}
+      value={value}
+      error={error}
+    />
+  );
+}
+
+/**
+ * The questions for the decision the person chose (the first question's answer travels with the
+ * form). Without JavaScript every question shows.
+ */
 export function DecisionFields({
+  decision,
   answers,
   errors,
   dateParts,
@@ -417,6 +521,7 @@ export function DecisionFields({
   youngPersonAge,
   current,
 }: {
+  decision: ShareDecision;
   answers: DecisionAnswers;
   errors: readonly FieldError[];
   dateParts: readonly DatePart[];
@@ -424,19 +529,24 @@ export function DecisionFields({
   youngPersonAge: number | null;
   current: readonly { id: string; summary: string }[];
 }) {
+  if (decision === "not_share") {
+    return (
+      <NotShareFields
+        answers={answers}
+        errors={errors}
+        dateParts={dateParts}
+        agencies={agencies}
+        current={current}
+      />
+    );
+  }
   const errorFor = (field: string) => errors.find((error) => error.field === field)?.message;
   const agencyChoices = agencies.map((agency) => ({ value: agency.id, label: agency.name }));
   const dateError = errors.find((error) => error.field.startsWith(`${EXPIRES_ON}-`))?.message;
   return (
     <>
+      <input type="hidden" name="decision" value={decision} />
       <h2 className="govuk-heading-m">What you have decided</h2>
-      <Radios
-        name="decision"
-        legend="Will you share the young person's information?"
-        choices={DECISION_CHOICES}
-        value={answers.decision}
-        error={errorFor("decision")}
-      />
       <Checkboxes
         name="recipientAgencyIds"
         legend="Which agencies is this decision about?"
@@ -453,14 +563,16 @@ export function DecisionFields({
         values={answers.purposes}
         error={errorFor("purposes")}
       />
-      <Checkboxes
-        name="dataItems"
-        legend="Which information will you share?"
-        hint="Only if sharing some of it. If you are sharing the whole case, or not sharing, leave these unticked."
-        choices={DATA_ITEM_CHOICES}
-        values={answers.dataItems}
-        error={errorFor("dataItems")}
-      />
+      {decision === "share_partial" ? (
+        <Checkboxes
+          name="dataItems"
+          legend="Which information will you share?"
+          hint="Select all that apply. They see only what you tick."
+          choices={DATA_ITEM_CHOICES}
+          values={answers.dataItems}
+          error={errorFor("dataItems")}
+        />
+      ) : null}
       <TextInput
         id="adviceFrom"
         label="Who did you ask for advice? (optional)"
@@ -613,22 +725,104 @@ export function DecisionFields({
         value={answers.rationale}
         error={errorFor("rationale")}
       />
-      {current.length > 0 ? (
-        <Radios
-          name="supersedesId"
-          legend="Does this decision replace an earlier one?"
-          hint="The earlier decision is kept in the sharing history; this one takes its place."
-          choices={[
-            ...current.map((decision) => ({
-              value: decision.id,
-              label: `Yes, it replaces: ${decision.summary}`,
-            })),
-            { value: "none", label: "No, it is an additional decision" },
-          ]}
-          value={answers.supersedesId}
-          error={errorFor("supersedesId")}
-        />
-      ) : null}
+      <Supersedes current={current} value={answers.supersedesId} error={errorFor("supersedesId")} />
+    </>
+  );
+}
+
+function Supersedes({
+  current,
+  value,
+  error,
+}: {
+  current: readonly { id: string; summary: string }[];
+  value: string;
+  error?: string;
+}) {
+  if (current.length === 0) return null;
+  return (
+    <Radios
+      name="supersedesId"
+      legend="Does this decision replace an earlier one?"
+      hint="The earlier decision is kept in the sharing history; this one takes its place."
+      choices={[
+        ...current.map((decision) => ({
+          value: decision.id,
+          label: `Yes, it replaces: ${decision.summary}`,
+        })),
+        { value: "none", label: "No, it is an additional decision" },
+      ]}
+      value={value}
+      error={error}
+    />
+  );
+}
+
+/**
+ * A decision not to share asks what it needs and no more (issue 18): with whom, what was not
+ * shared, who else took part in deciding, why, and when to look at it again. The person recording
+ * it is recorded as the one who decided.
+ */
+function NotShareFields({
+  answers,
+  errors,
+  dateParts,
+  agencies,
+  current,
+}: {
+  answers: DecisionAnswers;
+  errors: readonly FieldError[];
+  dateParts: readonly DatePart[];
+  agencies: readonly { id: string; name: string }[];
+  current: readonly { id: string; summary: string }[];
+}) {
+  const errorFor = (field: string) => errors.find((error) => error.field === field)?.message;
+  return (
+    <>
+      <input type="hidden" name="decision" value="not_share" />
+      <Checkboxes
+        name="recipientAgencyIds"
+        legend="Which agencies did you decide not to share with?"
+        hint="Select all that apply. They are not told about this decision."
+        choices={agencies.map((agency) => ({ value: agency.id, label: agency.name }))}
+        values={answers.recipientAgencyIds}
+        error={errorFor("recipientAgencyIds")}
+      />
+      <Checkboxes
+        name="dataItems"
+        legend="What did you decide not to share?"
+        hint="Select all that apply."
+        choices={DATA_ITEM_CHOICES}
+        values={answers.dataItems}
+        error={errorFor("dataItems")}
+      />
+      <TextInput
+        id="adviceFrom"
+        label="Who else took part in the decision? (optional)"
+        hint="You are recorded as the person who decided. Name anyone who decided with you or advised you, for example your designated safeguarding lead."
+        autoComplete="off"
+        defaultValue={answers.adviceFrom}
+        error={errorFor("adviceFrom")}
+      />
+      <Textarea
+        id="rationale"
+        label="Why did you decide not to share?"
+        labelSize="s"
+        hint="Explain your reasons so that someone reading this later understands why not sharing was right at the time."
+        rows={6}
+        value={answers.rationale}
+        error={errorFor("rationale")}
+      />
+      <DateInput
+        id={REVIEW_ON}
+        legend="When should the decision be reviewed?"
+        legendSize="s"
+        hint="Things change: look at it again by this date. For example, 27 3 2027"
+        value={answers.reviewOn}
+        error={errors.find((error) => error.field.startsWith(`${REVIEW_ON}-`))?.message}
+        errorParts={dateParts}
+      />
+      <Supersedes current={current} value={answers.supersedesId} error={errorFor("supersedesId")} />
     </>
   );
 }
@@ -739,13 +933,22 @@ export function readWithdrawalForm(form: FormData, now = new Date()): Withdrawal
   } else if (!isPlainText(note)) {
     errors.push({ field: "note", message: untypableMessage("The note") });
   }
+  // Shown again no longer than each field may hold (a choice's value and a date's part are short).
+  const shown: WithdrawalAnswers = {
+    withdrawnBy: asTyped(answers.withdrawnBy, 50),
+    withdrawnOn: {
+      day: asTyped(answers.withdrawnOn.day, 50),
+      month: asTyped(answers.withdrawnOn.month, 50),
+      year: asTyped(answers.withdrawnOn.year, 50),
+    },
+    note: asTyped(answers.note, WITHDRAWAL_NOTE_MAX),
+  };
   if (errors.length > 0 || !parsed.data.withdrawnBy || !("isoDate" in date)) {
-    const shown = { ...answers, note: answers.note.slice(0, WITHDRAWAL_NOTE_MAX) };
     return { kind: "invalid", answers: shown, errors: withdrawalErrors(errors), dateParts };
   }
   return {
     kind: "ok",
-    answers,
+    answers: shown,
     input: {
       withdrawnBy: parsed.data.withdrawnBy,
       withdrawnAt: withdrawalMoment(date.isoDate, now),

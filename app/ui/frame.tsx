@@ -5,6 +5,8 @@ export interface FrameIdentity {
   displayName: string;
   agencyName: string;
   roleLabel: string;
+  /** How many of the person's notifications are unread. */
+  unreadNotifications: number;
 }
 
 export interface NavigationItem {
@@ -76,6 +78,10 @@ export function Header({
                       </li>
                     );
                   })}
+                  <NotificationsItem
+                    unread={identity.unreadNotifications}
+                    current={currentPath === "/notifications"}
+                  />
                   <li
                     className={`govuk-service-navigation__item${currentPath === "/account/sessions" ? " govuk-service-navigation__item--active" : ""}`}
                   >
@@ -104,6 +110,41 @@ export function Header({
         </section>
       ) : null}
     </header>
+  );
+}
+
+/** The header's link to the person's notifications, with how many are unread. */
+function NotificationsItem({ unread, current }: { unread: number; current: boolean }) {
+  const label = (
+    <>
+      Notifications
+      {unread > 0 ? (
+        <>
+          {" "}
+          <span className="app-count" data-testid="unread-notifications">
+            {unread}
+          </span>
+          <span className="govuk-visually-hidden"> unread</span>
+        </>
+      ) : null}
+    </>
+  );
+  return (
+    <li
+      className={`govuk-service-navigation__item${current ? " govuk-service-navigation__item--active" : ""}`}
+    >
+      <Link
+        className="govuk-service-navigation__link"
+        to="/notifications"
+        aria-current={current ? "page" : undefined}
+      >
+        {current ? (
+          <strong className="govuk-service-navigation__active-fallback">{label}</strong>
+        ) : (
+          label
+        )}
+      </Link>
+    </li>
   );
 }
 

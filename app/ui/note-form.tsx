@@ -18,7 +18,7 @@ import {
   type DateAnswer,
   type DatePart,
 } from "./date-input";
-import { todayInLondon } from "./dates";
+import { formatDate, formatDateTime, todayInLondon } from "./dates";
 import type { FieldError } from "./form";
 import { asTyped, plainText } from "./plain-text";
 import { Radios } from "./radios";
@@ -203,4 +203,50 @@ export function NoteFields({
       />
     </>
   );
+}
+
+/** A note as much as its name needs. */
+export interface NamedNote {
+  id: string;
+  kind: NoteKind;
+  occurredOn: string;
+  writtenAt: string;
+  body: string;
+}
+
+function firstWords(body: string, count = 6): string {
+  const words = body.trim().split(/\s+/);
+  return `“${words.slice(0, count).join(" ")}${words.length > count ? "…" : ""}”`;
+}
+
+/**
+ * Words that tell a case's notes apart, for the links that act on one ("Correct this note"): its
+ * kind and date; with the time it was written when another note shares those; with its first
+ * words when even that is shared. No two notes get the same words, so a screen reader's list of
+ * links never offers two identical ones.
+ */
+export function noteNames(notes: readonly NamedNote[]): Map<string, string> {
+  const steps: ((note: NamedNote) => string)[] = [
+    (note) => `${NOTE_KINDS[note.kind]}, ${formatDate(note.occurredOn)}`,
+    (note) => `written ${formatDateTime(new Date(note.writtenAt))}`,
+    (note) => firstWords(note.body),
+  ];
+  const names = new Map(notes.map((note) => [note.id, steps[0]?.(note) ?? ""]));
+  const shared = () => {
+    const seen = new Map<string, number>();
+    for (const name of names.values()) seen.set(name, (seen.get(name) ?? 0) + 1);
+    return notes.filter((note) => (seen.get(names.get(note.id) ?? "") ?? 0) > 1);
+  };
+  for (const step of steps.slice(1)) {
+    for (const note of shared()) names.set(note.id, `${names.get(note.id)}, ${step(note)}`);
+  }
+  // Two notes alike in every word: number them, in the order the page lists them.
+  const alike = new Map<string, number>();
+  for (const note of shared()) {
+    const name = names.get(note.id) ?? "";
+    const count = (alike.get(name) ?? 0) + 1;
+    alike.set(name, count);
+    names.set(note.id, `${name} (${count})`);
+  }
+  return names;
 }

@@ -32,12 +32,18 @@ export function Pagination({
   pageCount,
   hrefFor,
   label = "Pages",
+  unit = "page",
+  describe = (to: number) => `Page ${to} of ${pageCount}`,
 }: {
   page: number;
   pageCount: number;
   hrefFor: (page: number) => string;
   /** The navigation landmark's name, when a page has more than one list. */
   label?: string;
+  /** What is paged through, read after "Previous" and "Next" by screen readers. */
+  unit?: string;
+  /** What a link's label says of the page it leads to. */
+  describe?: (page: number) => string;
 }) {
   if (pageCount <= 1) return null;
   return (
@@ -47,12 +53,10 @@ export function Pagination({
           <Link className="govuk-link govuk-pagination__link" to={hrefFor(page - 1)} rel="prev">
             <Arrow direction="prev" />
             <span className="govuk-pagination__link-title">
-              Previous<span className="govuk-visually-hidden"> page</span>
+              Previous<span className="govuk-visually-hidden"> {unit}</span>
             </span>
             <span className="govuk-visually-hidden">:</span>
-            <span className="govuk-pagination__link-label">
-              Page {page - 1} of {pageCount}
-            </span>
+            <span className="govuk-pagination__link-label">{describe(page - 1)}</span>
           </Link>
         </div>
       ) : null}
@@ -61,12 +65,10 @@ export function Pagination({
           <Link className="govuk-link govuk-pagination__link" to={hrefFor(page + 1)} rel="next">
             <Arrow direction="next" />
             <span className="govuk-pagination__link-title">
-              Next<span className="govuk-visually-hidden"> page</span>
+              Next<span className="govuk-visually-hidden"> {unit}</span>
             </span>
             <span className="govuk-visually-hidden">:</span>
-            <span className="govuk-pagination__link-label">
-              Page {page + 1} of {pageCount}
-            </span>
+            <span className="govuk-pagination__link-label">{describe(page + 1)}</span>
           </Link>
         </div>
       ) : null}

@@ -2,19 +2,24 @@ import { z } from "zod";
 import {
   ESCALATION_CODES,
   ESCALATIONS,
+  OPEN_ACTION_FATE_CODES,
+  OPEN_ACTION_FATES,
   OUTCOME_CODES,
   OUTCOMES,
   RAG_CODES,
   RAG_RATINGS,
   type Action,
   type Escalation,
+  type OpenActionFate,
   type Outcome,
   type RagRating,
 } from "../../policies";
+import type { OpenActionClosure, OpenActionView } from "../services/referral-steps.server";
 import type { ReferralView } from "../services/referrals.server";
 import { Checkboxes } from "./checkboxes";
+import { formatDate } from "./dates";
 import { errorFor, type FieldError } from "./form";
-import { plainText } from "./plain-text";
+import { asTyped, plainText } from "./plain-text";
 import { Radios } from "./radios";
 import { Select } from "./select";
 import { Textarea } from "./textarea";
@@ -63,6 +68,8 @@ export interface StepAnswers {
   outcome?: string;
   summary?: string;
   to?: string;
+  /** Closing: what the person said happens to each open action, by the action's id. */
+  actions?: Record<string, { fate: string; note: string; agencyId: string }>;
 }
 
 export type StepInput =
@@ -70,7 +77,14 @@ export type StepInput =
   | { transition: "route"; version: number; agencyIds: string[] }
   | { transition: "accept"; version: number; allocatedUserId: string }
   | { transition: "decline" | "refer_to_panel" | "withdraw"; version: number; reason: string }
-  | { transition: "close"; version: number; outcome: Outcome; summary: string }
+  | {
+      transition: "close";
+      version: number;
+      /** Null when not chosen: the service says so, with whatever the open actions still need. */
+      outcome: Outcome | null;
+      summary: string;
+      actions: OpenActionClosure[];
+    }
   | { transition: "escalate"; version: number; to: Escalation; reason: string };
 
 const Text = (what: string, required: string, max: number) =>
@@ -101,9 +115,14 @@ const SCHEMAS = {
   withdraw: z.object({
     reason: Text("The reason", "Say why the referral is being withdrawn", 2000),
   }),
+  // Whether anything is missing is the service's to say, which knows the case's open actions, so
+  // that every problem shows at once.
   close: z.object({
-    outcome: z.enum(OUTCOME_CODES, { error: "Select the outcome" }),
-    summary: Text("The summary", "Write a summary of the outcome for the referrer", 5000),
+    outcome: z.enum(OUTCOME_CODES, { error: "Select the outcome" }).optional(),
+    summary: plainText("The summary")
+      .trim()
+      .max(5000, "This must be 5,000 characters or fewer")
+      .default(""),
   }),
   escalate: z.object({
     to: z.enum(ESCALATION_CODES, { error: "Select where the case is escalated to" }),
@@ -140,30 +159,94 @@ export function parseStepForm(
     raw[key] = key === "agencyIds" ? values : values[0];
   }
   if (transition === "route") raw.agencyIds ??= [];
+  const closing = transition === "close" ? readOpenActions(raw) : null;
+  if (closing && raw.outcome === "") delete raw.outcome;
+  if (closing?.kind === "malformed") return { kind: "malformed" };
   // Kept to show again, never past a field's limit.
   const answers: StepAnswers = {
     rag: stringOf(raw.rag, 50),
     rationale: stringOf(raw.rationale, 5000),
-    agencyIds: Array.isArray(raw.agencyIds) ? (raw.agencyIds as string[]) : undefined,
+    agencyIds: Array.isArray(raw.agencyIds)
+      ? (raw.agencyIds as string[]).map((id) => asTyped(id, 50))
+      : undefined,
     allocatedUserId: stringOf(raw.allocatedUserId, 50),
     reason: stringOf(raw.reason, 2000),
     outcome: stringOf(raw.outcome, 50),
     summary: stringOf(raw.summary, 5000),
     to: stringOf(raw.to, 50),
+    actions: closing?.answers,
   };
-  const parsed = SCHEMAS[transition].safeParse(raw);
-  if (!parsed.success) {
-    const errors = FIELD_ORDER[transition].flatMap((field) => {
-      const issue = parsed.error.issues.find((candidate) => candidate.path[0] === field);
-      return issue ? [{ field, message: issue.message }] : [];
-    });
-    return { kind: "invalid", answers, errors };
+  const parsed = SCHEMAS[transition].safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([key]) => !key.startsWith("action-"))),
+  );
+  if (!parsed.success || (closing && closing.errors.length > 0)) {
+    const errors = parsed.success
+      ? []
+      : FIELD_ORDER[transition].flatMap((field) => {
+          const issue = parsed.error.issues.find((candidate) => candidate.path[0] === field);
+          return issue ? [{ field, message: issue.message }] : [];
+        });
+    return { kind: "invalid", answers, errors: [...(closing?.errors ?? []), ...errors] };
   }
+  const input = closing ? { outcome: null, ...parsed.data, actions: closing.actions } : parsed.data;
   return {
     kind: "ok",
-    input: { transition, version, ...parsed.data } as StepInput,
+    input: { transition, version, ...input } as StepInput,
     answers,
   };
+}
+
+const ACTION_FIELD =
+  /^action-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(-note|-agency)?$/;
+const ActionNoteSchema = plainText("The note")
+  .trim()
+  .max(2000, "The note must be 2,000 characters or fewer");
+
+/**
+ * The closing page's answers about each open action: `action-<id>` (what happens to it),
+ * `action-<id>-note` and `action-<id>-agency`. A choice no page offers is malformed.
+ */
+function readOpenActions(raw: Record<string, unknown>):
+  | { kind: "malformed" }
+  | {
+      kind: "ok";
+      actions: OpenActionClosure[];
+      answers: NonNullable<StepAnswers["actions"]>;
+      errors: FieldError[];
+    } {
+  const ids = new Set<string>();
+  for (const key of Object.keys(raw)) {
+    const match = ACTION_FIELD.exec(key);
+    if (match?.[1]) ids.add(match[1]);
+    else if (key.startsWith("action-")) return { kind: "malformed" };
+  }
+  const actions: OpenActionClosure[] = [];
+  const answers: NonNullable<StepAnswers["actions"]> = {};
+  const errors: FieldError[] = [];
+  for (const id of ids) {
+    const text = (key: string) => {
+      const value = raw[key];
+      return typeof value === "string" ? value : "";
+    };
+    const fate = text(`action-${id}`);
+    const agencyId = text(`action-${id}-agency`);
+    if (fate !== "" && !(OPEN_ACTION_FATE_CODES as string[]).includes(fate)) {
+      return { kind: "malformed" };
+    }
+    if (agencyId !== "" && !z.uuid().safeParse(agencyId).success) return { kind: "malformed" };
+    answers[id] = { fate, note: text(`action-${id}-note`).slice(0, 2000), agencyId };
+    const note = ActionNoteSchema.safeParse(text(`action-${id}-note`));
+    if (!note.success) {
+      errors.push({ field: `action-${id}-note`, message: note.error.issues[0]?.message ?? "" });
+    }
+    actions.push({
+      actionId: id,
+      fate: fate === "" ? null : (fate as OpenActionFate),
+      note: note.success ? note.data || null : null,
+      handedToAgencyId: fate === "handed_over" && agencyId !== "" ? agencyId : null,
+    });
+  }
+  return { kind: "ok", actions, answers, errors };
 }
 
 function stringOf(value: unknown, max: number): string | undefined {
@@ -181,12 +264,14 @@ export function StepFields({
   transition,
   referral,
   choices,
+  openActions = [],
   answers,
   errors,
 }: {
   transition: StepPage;
   referral: ReferralView;
   choices: readonly { id: string; name: string }[];
+  openActions?: readonly OpenActionView[];
   answers: StepAnswers | null;
   errors: readonly FieldError[];
 }) {
@@ -274,6 +359,13 @@ export function StepFields({
     case "close":
       return (
         <>
+          <OpenActionFields
+            openActions={openActions}
+            agencies={choices}
+            answers={answers?.actions ?? {}}
+            errors={errors}
+          />
+          {openActions.length > 0 ? <h2 className="govuk-heading-m">The outcome</h2> : null}
           <Radios
             name="outcome"
             legend="What was the outcome?"
@@ -309,4 +401,80 @@ export function StepFields({
         </>
       );
   }
+}
+
+/**
+ * Closing a case with actions still open: for each, whether it was done, is cancelled (and why),
+ * or is handed over to another agency involved in the case, which carries it on. Every question
+ * shows without JavaScript; the note and the agency are asked beside the choice they belong to.
+ */
+function OpenActionFields({
+  openActions,
+  agencies,
+  answers,
+  errors,
+}: {
+  openActions: readonly OpenActionView[];
+  agencies: readonly { id: string; name: string }[];
+  answers: NonNullable<StepAnswers["actions"]>;
+  errors: readonly FieldError[];
+}) {
+  if (openActions.length === 0) return null;
+  return (
+    <>
+      <h2 className="govuk-heading-m">Open actions</h2>
+      <p className="govuk-body">
+        {openActions.length === 1
+          ? "One action is still open. Say what happens to it before the case closes."
+          : `${openActions.length} actions are still open. Say what happens to each before the case closes.`}{" "}
+        A closed case has no open actions: an agency that carries one on keeps it as its own.
+      </p>
+      {openActions.map((action) => {
+        const answer = answers[action.id];
+        const others = agencies.filter((agency) => agency.id !== action.assignedAgencyId);
+        const fates = OPEN_ACTION_FATE_CODES.filter(
+          (fate) => fate !== "handed_over" || others.length > 0,
+        );
+        return (
+          <div key={action.id} className="govuk-!-margin-bottom-6">
+            <h3 className="govuk-heading-s govuk-!-margin-bottom-1">{action.description}</h3>
+            <p className="govuk-body-s">
+              {action.assignedAgencyName}, due {formatDate(action.dueOn)}
+            </p>
+            <Radios
+              name={`action-${action.id}`}
+              legend={
+                <>
+                  What happens to this action?
+                  <span className="govuk-visually-hidden"> “{action.description}”</span>
+                </>
+              }
+              legendSize="s"
+              value={answer?.fate}
+              error={errorFor(errors, `action-${action.id}`)}
+              choices={fates.map((fate) => ({ value: fate, label: OPEN_ACTION_FATES[fate] }))}
+            />
+            <Textarea
+              id={`action-${action.id}-note`}
+              label="If it is cancelled, why? (a note is optional otherwise)"
+              hint="This is kept in the action's history."
+              rows={2}
+              value={answer?.note}
+              error={errorFor(errors, `action-${action.id}-note`)}
+            />
+            {others.length > 0 ? (
+              <Select
+                id={`action-${action.id}-agency`}
+                label="If it is handed over, which agency carries it on?"
+                value={answer?.agencyId}
+                error={errorFor(errors, `action-${action.id}-agency`)}
+                placeholder="Select an agency"
+                choices={others.map((agency) => ({ value: agency.id, label: agency.name }))}
+              />
+            ) : null}
+          </div>
+        );
+      })}
+    </>
+  );
 }

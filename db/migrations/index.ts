@@ -14,6 +14,8 @@ import * as auditCheckpoints from "./2026_11_24_0012_audit_checkpoints";
 import * as secondFactors from "./2026_12_07_0013_second_factors";
 import * as agencySignIn from "./2026_12_07_0014_agency_sign_in";
 import * as accountSecurity from "./2026_12_07_0015_account_security";
+import * as roughEdges from "./2026_12_07_0016_rough_edges";
+import * as notifications from "./2026_12_07_0017_notifications";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -36,4 +38,6 @@ export const migrations: Record<string, Migration> = {
   "2026_12_07_0013_second_factors": secondFactors,
   "2026_12_07_0014_agency_sign_in": agencySignIn,
   "2026_12_07_0015_account_security": accountSecurity,
+  "2026_12_07_0016_rough_edges": roughEdges,
+  "2026_12_07_0017_notifications": notifications,
 };

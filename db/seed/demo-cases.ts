@@ -761,6 +761,8 @@ const COMPETENCE_ASSESSMENT =
 const PARTIAL_RATIONALE =
   "The Street Mentors need to know who {name} is, what happened and the risks in order to make contact, not {their} medical history: sharing only those parts. The council's youth service has the whole referral.";
 const PARTIAL_ITEMS: readonly DataItem[] = ["identity", "concern", "risk_indicators"];
+/** What a demo decision not to share keeps from the police: the case's detail and its work. */
+const NOT_SHARED_ITEMS: readonly DataItem[] = ["concern", "family_knowledge", "case_notes"];
 
 const NOT_SHARE_RATIONALE =
   "Not sharing this referral with the police through the hub for now. The safeguarding nurse has referred to children's social care, who will decide with the police under their own procedures whether there is a strategy discussion; a second route would duplicate it, and {name} is frightened the adult involved would find out {name} told someone.";
@@ -1626,8 +1628,15 @@ export function buildDemoCases(ids: DemoCaseIds, now: Date): Rows {
       });
     }
     if (plan.notShareWith?.length) {
+      // Asked only what not sharing needs: what, with whom, why, who, and when to review it.
       record("not_share", plan.notShareWith, {
-        purposes: ["safeguarding"],
+        purposes: [],
+        data_items: [...NOT_SHARED_ITEMS],
+        article6: null,
+        article9: null,
+        gateway: null,
+        consent_not_sought_reason: null,
+        review_on: isoDate(new Date(decidedAt.getTime() + 91 * DAY_MS)),
         advice_from: SHARE_ADVICE[basis] ?? null,
         young_person_views: say(NOT_SHARE_VIEWS),
         rationale: say(NOT_SHARE_RATIONALE),

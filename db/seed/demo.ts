@@ -5,6 +5,7 @@ import { hashPassword } from "../password-hash";
 import { setTenant } from "../tenant";
 import type { Database } from "../types";
 import { replayDemoActivity } from "./demo-activity";
+import { notifyDemoHistory } from "./demo-notifications";
 import { seedDemoCases } from "./demo-cases";
 
 /** The demo password. Demo seed only: never used outside the fictional Northbridge partnership. */
@@ -287,5 +288,7 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
   });
   // The access log starts with a morning's real work, so an auditor has something to find.
   if (created) await replayDemoActivity(db, DEMO_PARTNERSHIP_ID, DEMO_PARTNERSHIP_NAME);
+  // And what everyone was told of the seeded history, through the notifications service.
+  if (created) await notifyDemoHistory(db, DEMO_PARTNERSHIP_ID, DEMO_PARTNERSHIP_NAME);
   return created;
 }

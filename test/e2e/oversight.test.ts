@@ -15,8 +15,9 @@ import {
 
 /**
  * The oversight dashboards, as the issue's "done when" describes them: the partnership lead sees
- * the partnership dashboard's charts and tables, filters it, drills into "past the response
- * target" and downloads a table as CSV; the police agency lead sees only the police dashboard; a
+ * the partnership dashboard's summary (a contents list, the key figures and every table a link
+ * away), opens a table's page with its chart, numbers and CSV, filters it, drills into "past the
+ * response target"; the police agency lead sees only the police dashboard; a
  * practitioner gets a 404 for both. Every dashboard passes axe, with and without JavaScript, and
  * a screenshot of each is saved for a person to look at.
  */
@@ -47,11 +48,41 @@ describe.each([
     try {
       await page.getByRole("link", { name: "Dashboards" }).click();
       await arrive(session, /^\/oversight$/, "Partnership dashboard");
-      // Every table has its chart: an image with a title and description, before its numbers.
+      // A summary first: the contents, the key figures, and every table a link away.
+      const contents = page.getByRole("navigation", { name: "Contents" });
+      expect(await contents.getByRole("link").allTextContents()).toEqual([
+        "At a glance",
+        "Filters",
+        "Now: the tables of what stands at this moment",
+        "Over the period: the tables of what happened",
+        "Agency dashboards",
+      ]);
+      expect(await page.locator("table").count()).toBe(0);
+      const tableLinks = page.locator('main h3 a[href*="table="]');
+      expect(await tableLinks.count()).toBe(12);
+      await expectNoAccessibilityViolations(page, "partnership dashboard");
+      if (javaScript) await saveScreenshot(page, "oversight-partnership-dashboard");
+      expect((await page.content()).length).toBeLessThan(300 * 1024);
+
+      // Each table opens on a page of its own: its chart, before its numbers, and its CSV.
+      const openReferrals = Number(
+        normalise(
+          await page
+            .locator(".app-key-figure", { hasText: "open referrals" })
+            .locator(".app-key-figure__value")
+            .textContent(),
+        ).replace(/,/g, ""),
+      );
+      await page.getByRole("link", { name: "Open referrals by status" }).click();
+      await arrive(session, /^\/oversight$/, "Open referrals by status");
       const charts = page.locator('figure svg[role="img"]');
-      const tables = page.locator("table.govuk-table");
-      expect(await charts.count()).toBe(12);
-      expect(await tables.count()).toBe(12);
+      expect(await charts.count()).toBe(1);
+      const statusRows = numbers(page, "Open referrals by status").getByRole("row");
+      const statusCounts = (await statusRows.locator("td").allTextContents()).map((text) =>
+        Number(normalise(text).replace(/,/g, "")),
+      );
+      // The key figure on the first page is the sum of this table's numbers.
+      expect(statusCounts.reduce((sum, value) => sum + value, 0)).toBe(openReferrals);
       const statusRow = numbers(page, "Open referrals by status").getByRole("row", {
         name: /^Active/,
       });
@@ -60,14 +91,32 @@ describe.each([
       await expect
         .poll(() => charts.first().locator("desc").textContent())
         .toContain(`Active: ${active}`);
-      await expectNoAccessibilityViolations(page, "partnership dashboard");
-      if (javaScript) await saveScreenshot(page, "oversight-partnership-dashboard");
+      await expectNoAccessibilityViolations(page, "a dashboard table's page");
+      if (javaScript) await saveScreenshot(page, "oversight-table-page");
 
-      // Filter by RAG rating: the address carries the filter, and only red referrals are counted.
+      // Download the table as CSV: counts only, small ones suppressed.
+      const [download] = await Promise.all([
+        page.waitForEvent("download"),
+        page.locator('a[download][href^="/oversight/download/open-by-status?"]').click(),
+      ]);
+      const csv = await fs.readFile(await download.path(), "utf8");
+      const lines = csv.trim().split("\r\n");
+      expect(lines[0]).toBe("Status,Referrals");
+      expect(lines).toContain(`Active,${active}`);
+      expect(lines.join("\n")).toMatch(/fewer than 5/);
+
+      // The next table, by the pagination at the foot of the page.
+      await page.getByRole("navigation", { name: "Other tables" }).getByRole("link").click();
+      await arrive(session, /^\/oversight$/, "Open referrals by RAG rating");
+
+      // Filter by RAG rating: the address carries the filter and the table; only red is counted.
       await page.getByLabel("RAG rating", { exact: true }).selectOption({ label: "Red" });
       await page.getByRole("button", { name: "Apply filters" }).click();
-      await page.waitForURL((url) => url.searchParams.get("rag") === "red");
-      await arrive(session, /^\/oversight$/, "Partnership dashboard");
+      await page.waitForURL(
+        (url) =>
+          url.searchParams.get("rag") === "red" && url.searchParams.get("table") === "open-by-rag",
+      );
+      await arrive(session, /^\/oversight$/, "Open referrals by RAG rating");
       const rag = numbers(page, "Open referrals by RAG rating");
       const amber = rag.getByRole("row", { name: /^Amber/ }).getByRole("cell");
       await expect.poll(async () => normalise(await amber.textContent())).toBe("0");
@@ -77,9 +126,17 @@ describe.each([
         ),
       ).toBeGreaterThan(0);
       await page.getByRole("link", { name: "Clear filters" }).click();
-      await page.waitForURL((url) => url.pathname === "/oversight" && url.search === "");
+      await page.waitForURL((url) => url.search === "?table=open-by-rag");
 
-      // Drill into the referrals past their screening target.
+      // Back to the summary; drill into the referrals past their screening target.
+      await page.getByRole("link", { name: "Back to the dashboard" }).click();
+      await arrive(session, /^\/oversight$/, "Partnership dashboard");
+      await page.getByRole("link", { name: /waiting past their response target/ }).click();
+      await arrive(
+        session,
+        /^\/oversight$/,
+        "Waiting for a response, within and past the response target",
+      );
       const targets = numbers(page, "Waiting for a response, within and past the response target");
       const past = targets
         .getByRole("row", { name: /^Screening by the partnership hub/ })
@@ -94,20 +151,12 @@ describe.each([
       expect(await listed.count()).toBe(pastCount);
       expect(await listed.first().getAttribute("href")).toMatch(new RegExp(`^/referrals/${UUID}$`));
       await expectNoAccessibilityViolations(page, "the referrals behind a number");
-      await page.getByRole("link", { name: "Back to the dashboard" }).click();
-      await arrive(session, /^\/oversight$/, "Partnership dashboard");
-
-      // Download one table as CSV: counts only, small ones suppressed.
-      const [download] = await Promise.all([
-        page.waitForEvent("download"),
-        // By address: on a page of hundreds of links, finding one by its accessible name is slow.
-        page.locator('a[download][href^="/oversight/download/open-by-status?"]').click(),
-      ]);
-      const csv = await fs.readFile(await download.path(), "utf8");
-      const lines = csv.trim().split("\r\n");
-      expect(lines[0]).toBe("Status,Referrals");
-      expect(lines).toContain(`Active,${active}`);
-      expect(lines.join("\n")).toMatch(/fewer than 5/);
+      await page.getByRole("link", { name: "Back to the table" }).click();
+      await arrive(
+        session,
+        /^\/oversight$/,
+        "Waiting for a response, within and past the response target",
+      );
     } finally {
       await session.context.close();
     }
@@ -130,16 +179,19 @@ describe.each([
         "Northbridge Police",
       );
       policeDashboard = url.pathname;
+      expect(await page.getByRole("link", { name: "Open caseload by agency" }).count()).toBe(0);
+      await expectNoAccessibilityViolations(page, "agency dashboard");
+      if (javaScript) await saveScreenshot(page, "oversight-agency-dashboard");
+      await page.getByRole("link", { name: "Open caseload by practitioner" }).click();
+      await arrive(session, new RegExp(`^${policeDashboard}$`), "Open caseload by practitioner");
       expect(
         await page
           .getByRole("table", { name: "Open caseload by practitioner: the numbers" })
           .count(),
       ).toBe(1);
-      expect(
-        await page.getByRole("table", { name: "Open caseload by agency: the numbers" }).count(),
-      ).toBe(0);
-      await expectNoAccessibilityViolations(page, "agency dashboard");
-      if (javaScript) await saveScreenshot(page, "oversight-agency-dashboard");
+      await expectNoAccessibilityViolations(page, "an agency dashboard table's page");
+      await page.getByRole("link", { name: "Back to the dashboard" }).click();
+      await arrive(session, new RegExp(`^${policeDashboard}$`), "Northbridge Police");
       // No agency filter: the dashboard is the police's whatever the address says.
       expect(await page.getByLabel("Agency involved").count()).toBe(0);
       const other = await visit(

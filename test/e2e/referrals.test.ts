@@ -347,6 +347,11 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
         await page.getByRole("link", { name: "Close with an outcome" }).click();
         await arrive(session, new RegExp(`^${referralPath}/steps/close$`), "Close the referral");
         await expectNoAccessibilityViolations(page, "close the referral");
+        // The action is still open: closing says what happens to it.
+        await page
+          .getByRole("group", { name: `What happens to this action? “${actionText}”` })
+          .getByLabel("Done", { exact: true })
+          .check();
         await page.getByLabel(OUTCOME, { exact: true }).check();
         await page.locator("#summary").fill(summary);
         await page.getByRole("button", { name: "Close the referral" }).click();
@@ -365,6 +370,12 @@ describe.each(RUNS)("a referral $label", ({ javaScript, suffix, person }) => {
       const session = await signedIn(SCHOOL_DSL, javaScript);
       const { context, page, scriptErrors } = session;
       try {
+        // The school is told the outcome arrived (the closed loop): a notification, linking to it.
+        await visit(session, "/notifications?kind=referral_closed");
+        const told = page.locator(".app-notification", {
+          has: page.locator(`a[href="${referralPath}"]`),
+        });
+        await expect(told.innerText()).resolves.toMatch(/closed referral CW-/);
         await visit(session, referralPath);
         expect(await heading(page)).toBe(fullName);
         await expect(stateTag(page).textContent()).resolves.toBe("Closed");

@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { expectNoAccessibilityViolations, launchChromium, saveScreenshot } from "./support/browser";
 import {
   arrive,
+  chooseDecision,
   errorSummary,
   fillDecision,
   heading,
@@ -204,6 +205,8 @@ describe.each(RUNS)(
           new RegExp(`^${referralPath}/sharing/new$`),
           "Record a decision to share",
         );
+        await expectNoAccessibilityViolations(page, "record a decision to share: the decision");
+        await chooseDecision(page, "Share");
         // Aged 16 or over, the young person is presumed able to consent.
         await expect(page.locator("#competenceAssessment-hint").innerText()).resolves.toContain(
           `(they are ${age})`,

@@ -206,18 +206,68 @@ describe("caseloads", () => {
   type Person = keyof ReferralWorld["people"];
   const refused = "refused" as const;
   // Who may open which caseload, and how many referrals each shows.
+  // Nothing is overdue yet; acceptance is an agency lead's tab (tests of both: notifications.test.ts).
   const table: [Person, Record<Caseload, number | typeof refused | "not a tab">][] = [
     [
       "schoolPractitioner",
-      { mine: 0, referred: 1, agency: refused, screening: refused, all: refused },
+      {
+        mine: 0,
+        referred: 1,
+        agency: refused,
+        screening: refused,
+        all: refused,
+        acceptance: refused,
+        overdue: 0,
+      },
     ],
     [
       "advocacyPractitioner",
-      { mine: 1, referred: 0, agency: refused, screening: refused, all: refused },
+      {
+        mine: 1,
+        referred: 0,
+        agency: refused,
+        screening: refused,
+        all: refused,
+        acceptance: refused,
+        overdue: 0,
+      },
     ],
-    ["advocacyLead", { mine: 0, referred: 0, agency: 1, screening: refused, all: refused }],
-    ["policeLead", { mine: 0, referred: 0, agency: 1, screening: refused, all: refused }],
-    ["lead", { mine: "not a tab", referred: 0, agency: 0, screening: 1, all: 3 }],
+    [
+      "advocacyLead",
+      {
+        mine: 0,
+        referred: 0,
+        agency: 1,
+        screening: refused,
+        all: refused,
+        acceptance: 0,
+        overdue: 0,
+      },
+    ],
+    [
+      "policeLead",
+      {
+        mine: 0,
+        referred: 0,
+        agency: 1,
+        screening: refused,
+        all: refused,
+        acceptance: 0,
+        overdue: 0,
+      },
+    ],
+    [
+      "lead",
+      {
+        mine: "not a tab",
+        referred: 0,
+        agency: 0,
+        screening: 1,
+        all: 3,
+        acceptance: "not a tab",
+        overdue: 0,
+      },
+    ],
   ];
 
   it.each(table)("open to %s are exactly those it may list", (person, expected) => {

@@ -137,9 +137,19 @@ async function open(loader: Loader, path: string, user: User, params: Record<str
 
 describe("the caseload page", () => {
   it.each([
-    ["a practitioner", "schoolPractitioner", "mine", ["mine", "referred"]],
-    ["an agency lead", "advocacyLead", "mine", ["mine", "agency", "referred"]],
-    ["a partnership lead", "lead", "screening", ["screening", "agency", "all", "referred"]],
+    ["a practitioner", "schoolPractitioner", "mine", ["mine", "overdue", "referred"]],
+    [
+      "an agency lead",
+      "advocacyLead",
+      "acceptance",
+      ["acceptance", "mine", "overdue", "agency", "referred"],
+    ],
+    [
+      "a partnership lead",
+      "lead",
+      "screening",
+      ["screening", "overdue", "agency", "all", "referred"],
+    ],
   ] as const)(
     "opens %s's first caseload when none is asked for",
     async (_who, person, caseload, caseloads) => {

@@ -66,6 +66,7 @@ describe("the database roles", () => {
         "decisions_to_share",
         "emergency_accesses",
         "held_submissions",
+        "notifications",
         "oversight_involvements",
         "oversight_referrals",
         "partnerships",

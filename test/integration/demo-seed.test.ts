@@ -454,7 +454,8 @@ describe("the demo seed's case data", () => {
       const referral = all.find((candidate) => candidate.id === row.referral_id);
       const person = people.find((candidate) => candidate.id === row.young_person_id);
       expect(row.source_kind).toBe(recipientKinds[referral?.referrer_agency_id ?? ""]);
-      expect(row.article6).toBe("public_task");
+      // A decision not to share is not asked the law it would share under.
+      expect(row.article6).toBe(row.decision === "not_share" ? null : "public_task");
       expect(row.gateway).not.toBe("pcsc_act_2022_s16");
       const decidedOn = londonDate(row.decided_at);
       const problems = decisionProblems(
@@ -477,6 +478,7 @@ describe("the demo seed's case data", () => {
           consentNotSoughtReason: row.consent_not_sought_reason,
           youngPersonViews: row.young_person_views,
           rationale: row.rationale,
+          reviewOn: row.review_on,
         },
         {
           sourceKind: row.source_kind,

@@ -7,9 +7,19 @@ import * as agencyPage from "../../app/routes/oversight.agencies.$agencyId";
 import * as downloadRoute from "../../app/routes/oversight.download.$table";
 import * as exportRoute from "../../app/routes/oversight.referrals.export";
 import * as drillPage from "../../app/routes/oversight.referrals._index";
-import { suppressCounts, type Dashboard } from "../../app/services/oversight";
+import {
+  parseFilters,
+  rowPageOf,
+  suppressCounts,
+  weeksOf,
+  type Dashboard,
+  type DashboardSection,
+  type DashboardSummary,
+  type OversightTable,
+} from "../../app/services/oversight";
 import { useTestDatabase } from "../support/database";
 import { formRequest, getRequest, loadContext, settle, statusOf } from "../support/remix";
+import { renderPage } from "../support/render";
 import { signInCookie } from "../support/session";
 
 /**
@@ -78,13 +88,17 @@ async function oversightEvents(email: string) {
 }
 
 type DashboardData = { dashboard: Dashboard | null };
-type Page = { dashboard: { tables: { id: string }[] } | null; errors: { field: string }[] };
+type Page = {
+  summary: { tables: { id: string }[] } | null;
+  dashboard: { tables: { id: string }[] } | null;
+  errors: { field: string }[];
+};
 
 describe("who sees which dashboard", () => {
   it("the partnership lead sees the partnership dashboard and any agency's", async () => {
     const result = await open(partnershipPage.loader, "/oversight", LEAD);
     expect(statusOf(result)).toBe(200);
-    expect(dataOf<Page>(result).dashboard?.tables.map((table) => table.id)).toContain(
+    expect(dataOf<Page>(result).summary?.tables.map((table) => table.id)).toContain(
       "open-by-agency",
     );
     const agency = await open(agencyPage.loader, `/oversight/agencies/${school}`, LEAD, {
@@ -98,7 +112,7 @@ describe("who sees which dashboard", () => {
       agencyId: police,
     });
     expect(statusOf(own)).toBe(200);
-    expect(dataOf<Page>(own).dashboard?.tables.map((table) => table.id)).toContain(
+    expect(dataOf<Page>(own).summary?.tables.map((table) => table.id)).toContain(
       "open-by-practitioner",
     );
     const partnership = await open(partnershipPage.loader, "/oversight", INSPECTOR);
@@ -175,9 +189,11 @@ describe("filters in the address", () => {
   });
 
   it("the chosen filters narrow the dashboard", async () => {
-    const all = dataOf<DashboardData>(await open(partnershipPage.loader, "/oversight", LEAD));
+    const all = dataOf<DashboardData>(
+      await open(partnershipPage.loader, "/oversight?table=open-by-rag", LEAD),
+    );
     const red = dataOf<DashboardData>(
-      await open(partnershipPage.loader, "/oversight?rag=red", LEAD),
+      await open(partnershipPage.loader, "/oversight?table=open-by-rag&rag=red", LEAD),
     );
     const count = (page: typeof all) =>
       page.dashboard?.tables
@@ -257,7 +273,9 @@ async function csv(path: string, email: string, table: string): Promise<string[]
 
 describe("aggregate CSV downloads", () => {
   it("a table downloads with the same counts as the dashboard, at or above the threshold", async () => {
-    const page = dataOf<DashboardData>(await open(partnershipPage.loader, "/oversight", LEAD));
+    const page = dataOf<DashboardData>(
+      await open(partnershipPage.loader, "/oversight?table=open-by-status", LEAD),
+    );
     const table = page.dashboard?.tables.find((candidate) => candidate.id === "open-by-status");
     const rows = await csv("/oversight/download/open-by-status", LEAD, "open-by-status");
     expect(rows[0]).toEqual(["Status", "Referrals"]);
@@ -433,4 +451,144 @@ describe("identifiable exports", () => {
     // The purpose is in the body and the log, never in an address.
     expect(cellPath).not.toContain("purpose=");
   });
+});
+
+describe("the dashboard's pages", () => {
+  type Summary = NonNullable<Awaited<ReturnType<typeof loadSummary>>>;
+  const BUDGET = 300 * 1024;
+  // What the document around a route's own markup adds (header, footer, scripts, the serialised
+  // loader data is counted separately): measured at under 12 KB; allowed 20.
+  const FRAME = 20 * 1024;
+
+  async function loadSummary(path = "/oversight") {
+    const result = await open(partnershipPage.loader, path, LEAD);
+    expect(statusOf(result)).toBe(200);
+    return dataOf<{ summary: DashboardSummary | null }>(result).summary;
+  }
+
+  const render = (path: string, loaderData: unknown) =>
+    renderPage(partnershipPage.default, { loaderData, path });
+
+  it("open on a contents list and a summary, with every table a link away", async () => {
+    const result = await open(partnershipPage.loader, "/oversight", LEAD);
+    const page = dataOf<{ summary: Summary }>(result);
+    const html = render("/oversight", page);
+    const contents = html.indexOf('aria-labelledby="contents"');
+    expect(contents).toBeGreaterThan(-1);
+    expect(contents).toBeLessThan(html.indexOf('id="at-a-glance"'));
+    expect(html.indexOf('id="at-a-glance"')).toBeLessThan(html.indexOf('id="now"'));
+    for (const anchor of ["at-a-glance", "filters", "now", "over-the-period", "agency-dashboards"])
+      expect(html, anchor).toContain(`href="#${anchor}"`);
+    // The detail is a link away: no table on the first page, a link to each.
+    expect(html).not.toContain("<table");
+    expect(page.summary.tables).toHaveLength(12);
+    for (const table of page.summary.tables)
+      expect(html, table.id).toMatch(new RegExp(`href="/oversight\\?[^"]*table=${table.id}"`));
+    expect(page.summary.figures.map((figure) => figure.label)).toEqual([
+      "open referrals",
+      "waiting for screening",
+      "waiting past their response target",
+      "referrals made in the period",
+    ]);
+    expect(html.length + JSON.stringify(page).length).toBeLessThan(50 * 1024);
+  });
+
+  it("give each table a page of its own: chart, numbers and CSV, the view recorded with the table", async () => {
+    const tables = (await loadSummary())?.tables ?? [];
+    expect(tables).toHaveLength(12);
+    for (const { id } of tables) {
+      const before = (await oversightEvents(LEAD)).length;
+      const path = `/oversight?table=${id}`;
+      const result = await open(partnershipPage.loader, path, LEAD);
+      expect(statusOf(result), id).toBe(200);
+      const page = dataOf<{ dashboard: DashboardSection }>(result);
+      expect(page.dashboard.tables.map((table) => table.id)).toEqual([id]);
+      const html = render(path, page);
+      expect(html, id).toContain(`<h1 class="govuk-heading-l" id="table-${id}">`);
+      expect(html, id).toContain('<svg viewBox="0 0 640');
+      expect(html, id).toContain(`id="table-${id}-numbers"`);
+      expect(html, id).toContain(`href="/oversight/download/${id}?`);
+      expect(html.length + JSON.stringify(page).length + FRAME, id).toBeLessThan(BUDGET);
+      expect((await oversightEvents(LEAD)).slice(before), id).toMatchObject([
+        { action: "oversight.view", outcome: "allowed", details: { table: id, page: 1 } },
+      ]);
+    }
+  });
+
+  it("sum the key figures from the same numbers the tables show", async () => {
+    const summary = await loadSummary("/oversight?rag=red");
+    const figure = (table: string) => summary?.figures.find((one) => one.table === table)?.value;
+    const statuses = dataOf<{ dashboard: DashboardSection }>(
+      await open(partnershipPage.loader, "/oversight?table=open-by-status&rag=red", LEAD),
+    );
+    const total = statuses.dashboard.tables[0]?.rows.reduce(
+      (sum, row) => sum + (row.values[0] ?? 0),
+      0,
+    );
+    expect(figure("open-by-status")).toBe(total);
+    expect(total).toBeGreaterThan(0);
+  });
+
+  it("answer an address naming no table, another dashboard's table or a page past the last with a 404, recording nothing", async () => {
+    const before = (await oversightEvents(LEAD)).length;
+    for (const path of [
+      "/oversight?table=not-a-table",
+      "/oversight?table=open-by-practitioner",
+      "/oversight?table=open-by-status&page=2",
+      "/oversight?table=open-by-status&page=0",
+    ]) {
+      expect(statusOf(await open(partnershipPage.loader, path, LEAD)), path).toBe(404);
+    }
+    expect((await oversightEvents(LEAD)).slice(before)).toEqual([]);
+  });
+
+  it.each([12, 40])(
+    "show a long table a page of rows at a time, every row reachable and each page within budget (%i agencies, two years by week)",
+    (agencyCount) => {
+      const agencies = Array.from({ length: agencyCount }, (_, index) => ({
+        id: `00000000-0000-4000-8000-${String(index).padStart(12, "0")}`,
+        name: `Northbridge partner agency number ${index + 1}`,
+      }));
+      const filters = { from: "2024-12-01", to: "2026-11-30" };
+      const full: OversightTable = {
+        id: "referrals-by-source",
+        title: "Referrals each week, by the agency that made them",
+        description: "Referrals submitted each week from 1 December 2024 to 30 November 2026.",
+        categoryLabel: "Week beginning",
+        chart: "small-multiples",
+        series: agencies.map((agency) => ({ key: agency.id, label: agency.name })),
+        rows: weeksOf(filters.from, filters.to).map((week) => ({
+          key: week,
+          label: week,
+          values: agencies.map(() => 12_345),
+        })),
+      };
+      const seen: string[] = [];
+      for (let number = 1; ; number += 1) {
+        const shown = rowPageOf(full, number);
+        if (!shown) break;
+        seen.push(...shown.table.rows.map((row) => row.key));
+        const path = `/oversight?table=referrals-by-source&page=${number}`;
+        const page = {
+          title: "Northbridge",
+          agencies,
+          summary: null,
+          answers: parseFilters(new URLSearchParams(), "2026-11-30").answers,
+          errors: [],
+          dashboard: {
+            scope: { kind: "partnership" },
+            title: "Northbridge",
+            filters,
+            countedAt: "2026-11-30T12:00:00Z",
+            agencies,
+            tables: [shown.table],
+            rowPage: shown.rowPage,
+          },
+        };
+        const html = render(path, page);
+        expect(html.length + JSON.stringify(page).length + FRAME, path).toBeLessThan(BUDGET);
+      }
+      expect(seen).toEqual(full.rows.map((row) => row.key));
+    },
+  );
 });

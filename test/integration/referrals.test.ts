@@ -130,7 +130,7 @@ describe("a referral's journey", () => {
       occurredOn: "2026-11-20",
       body: "Met Jayden at school with his mother; agreed weekly sessions.",
     });
-    await addAction(advocate, id, {
+    const mentor = await addAction(advocate, id, {
       description: "Arrange a mentor",
       assignedAgencyId: agencies.advocacy.id,
       dueOn: "2026-12-15",
@@ -139,6 +139,8 @@ describe("a referral's journey", () => {
       version: (await getReferral(advocate, id)).version,
       outcome: "support_completed",
       summary: "Twelve weeks of support; no missing episodes since October.",
+      // No case closes with an action left open.
+      actions: [{ actionId: mentor.id, fate: "done", note: null, handedToAgencyId: null }],
     });
     expect(await state(id)).toBe("closed");
 

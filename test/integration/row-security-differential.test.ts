@@ -304,8 +304,8 @@ async function writeWorld(
                 (i) => ids.agencyIds[i] as string,
               ),
               purposes: ["safeguarding"],
-              data_items:
-                generatedDecision.decision === "share_partial" ? generatedDecision.dataItems : [],
+              // A decision not to share names what it kept back: that must never grant a read.
+              data_items: generatedDecision.decision === "share" ? [] : generatedDecision.dataItems,
               article6: "public_task",
               article9: "none",
               gateway: "none",

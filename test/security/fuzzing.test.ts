@@ -6,7 +6,8 @@ import { fuzzEverything, startFuzzedServer, type FuzzedServer } from "./support/
  * empty, very long, every Unicode plane, control characters with NUL, lone surrogates, markup,
  * SQL and spreadsheet formulas, repeated fields. Never a 5xx; every refusal page a GOV.UK page;
  * every 403 in the access log; markup never back unescaped; bad input in a box shown again, with a
- * GOV.UK error summary, as it was typed (an answer over a box's limit may come back cut to it).
+ * GOV.UK error summary, as it was typed (an answer over a box's limit may come back cut to it,
+ * and an over-long answer of 100,000 characters never comes back whole).
  * CROSSWALK_FUZZ_RUNS sets the random attacks per target (10 by default), made after the values
  * every field is always tried with.
  */
@@ -30,10 +31,10 @@ describe("fuzzing every form and query parameter", () => {
     expect(fuzzed.targets.filter((target) => target.method === "GET").length).toBeGreaterThan(10);
   });
 
-  it("never answers 5xx, shows no internals, escapes markup, loses no answer and leaves no refusal unlogged", async () => {
+  it("never answers 5xx, shows no internals, escapes markup, loses no answer, echoes no over-long one whole and leaves no refusal unlogged", async () => {
     const { problems, sent } = await fuzzEverything(
       fuzzed,
-      new Set(["pages", "refusals", "escaping", "answers"]),
+      new Set(["pages", "refusals", "escaping", "answers", "overlong"]),
       RUNS,
     );
     expect(problems, problems.join("\n")).toEqual([]);

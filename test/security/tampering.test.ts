@@ -198,8 +198,8 @@ describe("an id of a case one may not see, in an address", () => {
 });
 
 describe("an id of another case's record, beside a case one may see", () => {
-  // An action of another case on an action's page answers 404 but is not yet recorded as a
-  // refusal; that page is checked by a test kept out of the suite until it is.
+  // An action's page is checked on its own below: a POST there by someone who may see the case but
+  // not update its actions is refused (403, with the reason) before any action is read.
   const subRoutes = caseRoutes.filter((route) =>
     route.params.some((param) => param === "noteId" || param === "decisionId"),
   );
@@ -247,6 +247,31 @@ describe("an id of another case's record, beside a case one may see", () => {
       expect(problems, problems.join("\n")).toEqual([]);
     },
   );
+
+  it("an action of another case, on the page of a case one may see, is a logged 404 like a random id's", async () => {
+    const problems: string[] = [];
+    for (const email of [
+      "officer@police.northbridge.example",
+      "dsl@school.northbridge.example",
+      "advocate@advocacy.northbridge.example",
+    ]) {
+      const actor = byEmail(email);
+      const actions = (foreignCases.get(actor) ?? []).map(({ ids }) => ids.actionId);
+      expect(actions.length).toBeGreaterThan(0);
+      for (const action of actions) {
+        problems.push(
+          ...(await problemsWith(
+            actor,
+            "GET",
+            `/referrals/${samples.referral}/actions/${action}`,
+            `/referrals/${samples.referral}/actions/${randomId()}`,
+            undefined,
+          )),
+        );
+      }
+    }
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
 });
 
 /** The page's form that is sent with this field (never the header's sign-out form). */
@@ -321,6 +346,32 @@ describe("an id of a record one may not see, in a form field", () => {
       open(second.ids.youngPerson),
       open(randomId()),
     );
+    expect(problems, problems.join("\n")).toEqual([]);
+  });
+});
+
+describe("a decision to share one may not replace, in a form field", () => {
+  it("a decision of another case or partnership, named as the one a new decision replaces, is a logged 404 like a random id's", async () => {
+    const lead = byEmail("lead@northbridge.example");
+    const { form, path } = await formWith(
+      lead,
+      `/referrals/${samples.referral}/sharing/new`,
+      "supersedesId",
+    );
+    const fields = baselineOf(form);
+    const replacing = (id: string): FormFields =>
+      fields.map(([name, value]) => [name, name === "supersedesId" ? id : value] as const);
+    const otherCase = await db
+      .selectFrom("decisions_to_share")
+      .select("id")
+      .where("partnership_id", "=", lead.partnershipId as string)
+      .where("referral_id", "<>", samples.referral)
+      .orderBy("id")
+      .executeTakeFirstOrThrow();
+    const problems: string[] = [];
+    for (const id of [otherCase.id, second.ids.decision]) {
+      problems.push(...(await problemsWithForm(lead, path, replacing(id), replacing(randomId()))));
+    }
     expect(problems, problems.join("\n")).toEqual([]);
   });
 });

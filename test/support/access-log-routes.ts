@@ -1005,6 +1005,101 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
     },
   },
 
+  // A person's own notifications hold kinds, references and agency names, never case content
+  // (app/services/notifications.server.ts): reading them and marking them read records nothing;
+  // opening a notification's link is recorded by the record's own page.
+  "notifications.tsx": {
+    async *visits(w) {
+      const lead = await w.person("partnership_lead");
+      const { id: referralId } = await w.referral("submitted");
+      const notificationOf = async (user: { id: string }) =>
+        (
+          await w.db.superuser
+            .selectFrom("notifications")
+            .select("id")
+            .where("user_id", "=", user.id)
+            .where("referral_id", "=", referralId)
+            .executeTakeFirstOrThrow()
+        ).id;
+      const own = await notificationOf(lead);
+      const someoneElses = await notificationOf(w.people.lead);
+      yield signedOut();
+      yield signedOut("POST");
+      yield {
+        name: "a practitioner's own",
+        as: w.people.schoolPractitioner,
+        method: "GET",
+        status: 200,
+        events: [],
+      };
+      yield {
+        name: "a lead's own, of one kind",
+        as: lead,
+        method: "GET",
+        path: "/notifications?kind=referral_submitted",
+        status: 200,
+        events: [],
+        check: (reply) => {
+          const { notifications } = bodyOf<{ notifications: { id: string }[] }>(reply);
+          if (!notifications.some((notification) => notification.id === own))
+            throw new Error("the lead's notification is not listed");
+        },
+      };
+      yield {
+        name: "a kind that is not one",
+        as: lead,
+        method: "GET",
+        path: "/notifications?kind=nonsense",
+        status: 400,
+        events: [],
+      };
+      yield {
+        name: "marks one read",
+        as: lead,
+        method: "POST",
+        form: { intent: "read", id: own },
+        status: 302,
+        location: "/notifications?done=read",
+        events: [],
+      };
+      yield {
+        name: "someone else's changes nothing",
+        as: lead,
+        method: "POST",
+        form: { intent: "read", id: someoneElses },
+        status: 302,
+        location: "/notifications?done=read",
+        events: [],
+        check: async () => {
+          const row = await w.db.superuser
+            .selectFrom("notifications")
+            .select("read_at")
+            .where("id", "=", someoneElses)
+            .executeTakeFirstOrThrow();
+          if (row.read_at !== null)
+            throw new Error("another person's notification was marked read");
+        },
+      };
+      yield {
+        name: "marks all read",
+        as: lead,
+        method: "POST",
+        form: { intent: "read-all", kind: "" },
+        status: 302,
+        location: "/notifications?done=all-read",
+        events: [],
+      };
+      yield {
+        name: "a bad form",
+        as: lead,
+        method: "POST",
+        form: { intent: "read", id: "x" },
+        status: 400,
+        events: [],
+      };
+    },
+  },
+
   "home.tsx": {
     *visits(w) {
       yield signedOut();
@@ -2166,6 +2261,67 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
     },
   },
 
+  "admin.notification-emails.tsx": {
+    async *visits(w) {
+      const { id: referralId } = await w.referral("submitted");
+      const dead = (
+        await w.db.superuser
+          .selectFrom("notifications")
+          .select("id")
+          .where("referral_id", "=", referralId)
+          .executeTakeFirstOrThrow()
+      ).id;
+      await w.db.superuser
+        .updateTable("notifications")
+        .set({ email_state: "dead" } as never)
+        .where("id", "=", dead)
+        .execute();
+      yield* adminDoor(w, "partnership.configure");
+      yield signedOut("POST");
+      yield {
+        name: "sends one again",
+        as: w.people.administrator,
+        method: "POST",
+        form: { id: dead },
+        status: 302,
+        location: "/admin/notification-emails?done=retried",
+        events: [
+          {
+            action: "notification.email_retry",
+            outcome: "allowed",
+            record: { type: "notification", id: dead },
+            youngPersonId: null,
+          },
+        ],
+      };
+      yield {
+        name: "one no longer dead changes nothing",
+        as: w.people.administrator,
+        method: "POST",
+        form: { id: dead },
+        status: 302,
+        location: "/admin/notification-emails?done=not-dead",
+        events: [],
+      };
+      yield {
+        name: "refused to a practitioner",
+        as: w.people.schoolPractitioner,
+        method: "POST",
+        form: { id: dead },
+        status: 403,
+        events: [refusedPage("partnership.configure")],
+      };
+      yield {
+        name: "a bad form",
+        as: w.people.administrator,
+        method: "POST",
+        form: { id: "x" },
+        status: 400,
+        events: [],
+      };
+    },
+  },
+
   "admin.response-targets.tsx": {
     *visits(w) {
       const form = {
@@ -2312,6 +2468,29 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
             filters: { rag: "red", theme: "county_lines_drugs", from: ISO_DATE, to: ISO_DATE },
           }),
         ],
+      };
+      yield {
+        name: "the partnership lead, one table on its own page",
+        as: w.people.lead,
+        method: "GET",
+        path: "/oversight?table=open-by-agency&rag=red",
+        status: 200,
+        events: [
+          dashboardViewed(w, PARTNERSHIP, {
+            dashboard: "partnership",
+            filters: { rag: "red", from: ISO_DATE, to: ISO_DATE },
+            table: "open-by-agency",
+            page: 1,
+          }),
+        ],
+      };
+      yield {
+        name: "a table the partnership dashboard does not have is a 404 and records nothing",
+        as: w.people.lead,
+        method: "GET",
+        path: "/oversight?table=open-by-practitioner",
+        status: 404,
+        events: [],
       };
       yield {
         name: "an agency lead is sent to their own agency's dashboard, nothing read",
@@ -2828,17 +3007,35 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
           },
         ],
       };
+      let started = "";
       yield {
         name: "starts a referral",
         as: author,
         method: "POST",
         status: 302,
         location: /^\/referrals\/[0-9a-f-]{36}\/draft\/young-person$/,
-        events: (reply) => [
-          onReferral("referral.create", {
-            id: reply.location?.split("/")[2] ?? "",
-            youngPersonId: null,
-          }),
+        events: (reply) => {
+          started = reply.location ?? "";
+          return [
+            onReferral("referral.create", {
+              id: reply.location?.split("/")[2] ?? "",
+              youngPersonId: null,
+            }),
+          ];
+        },
+      };
+      yield {
+        name: "starts again: the draft with no answers yet is taken up, recorded as the start",
+        as: author,
+        method: "POST",
+        status: 302,
+        location: started,
+        events: [
+          onReferral(
+            "referral.create",
+            { id: started.split("/")[2] ?? "", youngPersonId: null },
+            { details: { reused: "a draft with no answers yet" } },
+          ),
         ],
       };
       yield {
@@ -2919,6 +3116,55 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
         params: { referralId: draft.id },
         status: 302,
         location: `/referrals/${draft.id}/draft/check`,
+        events: [viewed(draft)],
+      };
+    },
+  },
+
+  // The case summary to print: the referral page's door, read and record, request for request.
+  "referrals.$referralId.print.tsx": {
+    async *visits(w) {
+      const r = await w.referral("active");
+      const params = { referralId: r.id };
+      yield signedOut("GET", params);
+      for (const [name, person] of [
+        ["the referrer", w.people.schoolPractitioner],
+        ["the partnership lead", w.people.lead],
+        ["the allocated practitioner", w.people.advocacyPractitioner],
+      ] as const) {
+        yield { name, as: person, method: "GET", params, status: 200, events: [viewed(r)] };
+      }
+      yield {
+        name: "a practitioner whose agency is not involved",
+        as: w.people.policePractitioner,
+        method: "GET",
+        params,
+        status: 404,
+        events: [refusedView(r)],
+      };
+      yield {
+        name: "an administrator, at the door",
+        as: w.people.administrator,
+        method: "GET",
+        params,
+        status: 404,
+        events: [refusedAtReferralDoor("referral.view", r)],
+      };
+      yield {
+        name: "a referral that does not exist: refused and recorded",
+        as: w.people.lead,
+        method: "GET",
+        params: { referralId: MISSING },
+        status: 404,
+        events: [refusedAtReferralDoor("referral.view", { id: MISSING, youngPersonId: null })],
+      };
+      const draft = await w.draft("about");
+      yield {
+        name: "the author's draft, printed as it stands",
+        as: w.people.schoolPractitioner,
+        method: "GET",
+        params: { referralId: draft.id },
+        status: 200,
         events: [viewed(draft)],
       };
     },
@@ -3477,6 +3723,37 @@ export const ROUTE_CASES: Record<keyof typeof ROUTE_MANIFEST, RouteCase> = {
             to: "closed",
             outcome: "support_completed",
           }),
+        ],
+      };
+      // Closing with an action still open says what happens to it: its change is recorded too.
+      const withAction = await w.referral("active");
+      const { id: openActionId } = await addAction(as(w, lead), withAction.id, {
+        description: w.narrative("Find him a mentor"),
+        assignedAgencyId: w.agencies.advocacy.id,
+        dueOn: todayInLondon(),
+      });
+      yield {
+        name: "closes, cancelling the action still open",
+        as: lead,
+        method: "POST",
+        params: step(withAction, "close"),
+        form: {
+          version: String(await w.version(withAction.id)),
+          outcome: "support_completed",
+          summary: w.narrative("He is back in school"),
+          [`action-${openActionId}`]: "cancelled",
+          [`action-${openActionId}-note`]: w.narrative("He found a mentor at football"),
+        },
+        status: 302,
+        events: [
+          {
+            action: "case_action.update",
+            outcome: "allowed",
+            record: { type: "case_action", id: openActionId },
+            youngPersonId: withAction.youngPersonId,
+            details: { referralId: withAction.id, from: "open", to: "cancelled", atClosure: true },
+          },
+          took("referral.close", withAction, { transition: "close", to: "closed" }),
         ],
       };
       const withdrawn = await w.referral("submitted");

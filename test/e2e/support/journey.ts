@@ -146,9 +146,24 @@ async function choose(page: Page, legend: string, label: string): Promise<void> 
     .check();
 }
 
+/**
+ * Answer the first question of "Record a decision to share", which has a page of its own, and go
+ * on to the questions that decision asks. Nothing happens if it was answered already.
+ */
+export async function chooseDecision(page: Page, decision: string): Promise<void> {
+  const question = page.getByRole("group", {
+    name: "Will you share the young person's information?",
+    exact: true,
+  });
+  if ((await question.count()) === 0) return;
+  await question.getByLabel(decision, { exact: true }).check();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await page.locator("#rationale").waitFor();
+}
+
 /** Answer the "Record a decision to share" form (without sending it). */
 export async function fillDecision(page: Page, answers: DecisionAnswers): Promise<void> {
-  await choose(page, "Will you share the young person's information?", answers.decision);
+  await chooseDecision(page, answers.decision);
   for (const agency of answers.recipients) {
     await choose(page, "Which agencies is this decision about?", agency);
   }

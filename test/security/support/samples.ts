@@ -136,8 +136,13 @@ export async function demoSamples(
       sql<{ id: string }>`select id from users where email = 'officer@police.northbridge.example'`,
     ),
     drillDowns: {
-      partnership: await drillDownFrom(baseUrl, leadCookie, "/oversight"),
-      police: await drillDownFrom(baseUrl, leadCookie, `/oversight/agencies/${police}`),
+      // A table's own page: the dashboard itself is a summary, each table a link away.
+      partnership: await drillDownFrom(baseUrl, leadCookie, "/oversight?table=open-by-status"),
+      police: await drillDownFrom(
+        baseUrl,
+        leadCookie,
+        `/oversight/agencies/${police}?table=open-by-status`,
+      ),
     },
   };
 }
