@@ -12,7 +12,6 @@ import {
 } from "@simplewebauthn/server";
 import type { Kysely, Transaction } from "kysely";
 import { z } from "zod";
-import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
 import { auditedTransaction, record } from "../services/audit.server";
 import {
@@ -24,8 +23,11 @@ import {
 import { AccessRefused } from "../services/errors";
 import { hashSessionId } from "./lucia.server";
 import {
+  asPerson,
+  auditActor,
   completeSignIn,
   markSteppedUp,
+  throttled,
   type PendingSignIn,
   type StepUpSession,
 } from "./second-factor.server";
@@ -156,30 +158,12 @@ export interface PasskeyView {
   lastUsedAt: Date | null;
 }
 
-type Person = { partnershipId: string; userId: string };
-
 const REFUSAL_REASONS: Record<AssertionProblem, string> = {
   expired: "A passkey answered a challenge that had expired or was already used",
   unknown_passkey: "A passkey that is not one of this account's was offered",
   invalid: "A passkey's answer could not be verified",
   sign_count: "A passkey's signature counter went backwards: the passkey may have been copied",
 };
-
-async function asPerson(trx: Transaction<Database>, person: Person): Promise<void> {
-  await setTenant(trx, person.partnershipId);
-  await setLocal(trx, "app.user_id", person.userId);
-}
-
-function auditActor(person: PendingSignIn | StepUpSession) {
-  return {
-    actor: {
-      userId: person.userId,
-      partnershipId: person.partnershipId,
-      agencyId: person.agencyId,
-      role: person.role,
-    },
-  };
-}
 
 function transportsOf(values: readonly string[] | undefined): AuthenticatorTransport[] {
   return (values ?? []).filter((value): value is AuthenticatorTransport =>
@@ -445,32 +429,6 @@ export function removePasskey(
   });
 }
 
-async function throttledFor(
-  trx: Transaction<Database>,
-  person: PendingSignIn | StepUpSession,
-  meta: RequestMeta,
-  now: Date,
-  action: string,
-): Promise<number> {
-  const waitMs = await retryAfterMs(
-    trx,
-    secondFactorSubject(person.userId),
-    meta.clientAddress,
-    now,
-  );
-  if (waitMs > 0) {
-    await record(trx, auditActor(person), meta, {
-      action,
-      outcome: "refused",
-      reason: "Too many failed second-factor attempts: attempts paused",
-      recordType: "user",
-      recordId: person.userId,
-      details: { method: "passkey" },
-    });
-  }
-  return waitMs;
-}
-
 /**
  * What the browser needs to ask for one of this person's passkeys (to finish signing in, or to
  * step up): a challenge kept on their session, and their passkeys as the only ones allowed.
@@ -610,7 +568,7 @@ export function verifyPasskeySignIn(
 ): Promise<PasskeyResult<{ setCookie: string }>> {
   return auditedTransaction(db, async (trx) => {
     await asPerson(trx, pending);
-    const waitMs = await throttledFor(trx, pending, meta, now, "auth.second_factor");
+    const waitMs = await throttled(trx, pending, meta, now, "auth.second_factor", "passkey");
     if (waitMs > 0) {
       return { ok: false, problem: "throttled", retryAfterSeconds: Math.ceil(waitMs / 1000) };
     }
@@ -635,7 +593,7 @@ export function verifyPasskeyStepUp(
 ): Promise<PasskeyResult<object>> {
   return auditedTransaction(db, async (trx) => {
     await asPerson(trx, session);
-    const waitMs = await throttledFor(trx, session, meta, now, "auth.step_up");
+    const waitMs = await throttled(trx, session, meta, now, "auth.step_up", "passkey");
     if (waitMs > 0) {
       return { ok: false, problem: "throttled", retryAfterSeconds: Math.ceil(waitMs / 1000) };
     }

@@ -64,7 +64,8 @@ export type CodeResult<T> =
 
 type Executor = Kysely<Database> | Transaction<Database>;
 
-function auditActor(person: PendingSignIn | StepUpSession) {
+/** The person as the access log names them. */
+export function auditActor(person: PendingSignIn | StepUpSession) {
   return {
     actor: {
       userId: person.userId,
@@ -75,7 +76,8 @@ function auditActor(person: PendingSignIn | StepUpSession) {
   };
 }
 
-async function asPerson(
+/** Act as the person in this transaction (their own rows, under row-level security). */
+export async function asPerson(
   trx: Transaction<Database>,
   person: { partnershipId: string; userId: string },
 ): Promise<void> {
@@ -212,12 +214,13 @@ async function replaceRecoveryCodes(
 }
 
 /** Whether attempts are paused; if so the refusal is recorded and its wait returned. */
-async function throttled(
+export async function throttled(
   trx: Transaction<Database>,
   person: PendingSignIn | StepUpSession,
   meta: RequestMeta,
   now: Date,
   action: string,
+  method?: SecondFactorMethod,
 ): Promise<number> {
   const waitMs = await retryAfterMs(
     trx,
@@ -229,9 +232,13 @@ async function throttled(
     await record(trx, auditActor(person), meta, {
       action,
       outcome: "refused",
-      reason: "Too many wrong codes: attempts paused",
+      reason:
+        method === "passkey"
+          ? "Too many failed second-factor attempts: attempts paused"
+          : "Too many wrong codes: attempts paused",
       recordType: "user",
       recordId: person.userId,
+      ...(method ? { details: { method } } : {}),
     });
   }
   return waitMs;

@@ -2,20 +2,11 @@ import { redirect, type LoaderFunctionArgs, type MetaFunction } from "@remix-run
 import { Link, useLoaderData } from "@remix-run/react";
 import {
   CASE_ACTION_STATUSES,
-  CONCERN_ROLES,
-  ESCALATIONS,
   NOTE_KINDS,
   OUTCOMES,
-  RAG_RATINGS,
   REFERRAL_STATE_LABELS,
-  RISK_INDICATORS,
-  SEVERITIES,
   SHARE_DECISIONS,
-  THEMES,
   TRANSITIONS,
-  URGENCIES,
-  type DataItem,
-  type Escalation,
   type Outcome,
   type RagRating,
   type TransitionName,
@@ -31,6 +22,14 @@ import { noteNames } from "~/ui/note-form";
 import { NotificationBanner } from "~/ui/notification-banner";
 import { OverdueTag, RagTag, StateTag } from "~/ui/referral-tags";
 import { SuccessBanner } from "~/ui/success-banner";
+import {
+  concernRows,
+  NOT_SHARED,
+  Paragraphs,
+  RESPONSE_LABELS,
+  TRANSITION_WORDS,
+  withheld,
+} from "~/ui/case-view";
 import { SummaryList } from "~/ui/summary-list";
 import { Table } from "~/ui/table";
 import { Tag } from "~/ui/tag";
@@ -53,16 +52,6 @@ const DONE = {
   "consent-withdrawn": "Withdrawal of consent recorded",
   ...CASE_WORK_DONE,
 };
-
-const NOT_SHARED = "Not shared with your agency";
-
-/**
- * Whether a part of the case was left out of what this agency may read: under a decision to
- * share some of it, the page says so rather than "not given".
- */
-function withheld(referral: ReferralView, item: DataItem): boolean {
-  return referral.sharing.state === "partial" && !referral.sharing.dataItems.includes(item);
-}
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
   const ctx = await requireActorForRecord(
@@ -93,19 +82,6 @@ const STEP_ORDER: TransitionName[] = [
 
 function stepHref(id: string, transition: TransitionName): string {
   return `/referrals/${id}/steps/${transition === "rerate" ? "screen" : transition}`;
-}
-
-function Paragraphs({ text, missing = "Not given" }: { text: string | null; missing?: string }) {
-  if (!text) return <>{missing}</>;
-  return (
-    <>
-      {text.split(/\n+/).map((paragraph, index) => (
-        <p className="govuk-body" key={index}>
-          {paragraph}
-        </p>
-      ))}
-    </>
-  );
 }
 
 export default function ReferralPage() {
@@ -246,106 +222,13 @@ function YoungPerson({ referral }: { referral: ReferralView }) {
 }
 
 function Concern({ referral }: { referral: ReferralView }) {
-  const { answers } = referral;
-  const missing = (item: DataItem) => (withheld(referral, item) ? NOT_SHARED : undefined);
   return (
     <>
       <h2 className="govuk-heading-m">The referral</h2>
-      <SummaryList
-        rows={[
-          {
-            key: "Referred by",
-            value: `${referral.referrer.name}, ${referral.referrer.agencyName}`,
-          },
-          {
-            key: "Sent",
-            value: referral.submittedAt
-              ? formatDateTime(new Date(referral.submittedAt))
-              : "Not yet",
-          },
-          {
-            key: "Sent to",
-            value:
-              referral.destination.kind === "agency"
-                ? `${referral.destination.agencyName ?? "A named agency"} (through the hub)`
-                : "The partnership hub",
-          },
-          {
-            key: "Role in the concern",
-            value: answers.concernRoles.map((role) => CONCERN_ROLES[role]).join("; "),
-          },
-          {
-            key: "Strategy themes",
-            value: answers.themes.map((theme) => THEMES[theme]).join("; "),
-          },
-          {
-            key: "Risk indicators",
-            value: withheld(referral, "risk_indicators") ? (
-              NOT_SHARED
-            ) : (
-              <ul className="govuk-list">
-                {answers.riskIndicators.map((entry) => (
-                  <li key={entry.code}>
-                    {RISK_INDICATORS[entry.code]}: {SEVERITIES[entry.severity].toLowerCase()}
-                  </li>
-                ))}
-              </ul>
-            ),
-          },
-          {
-            key: "Concern",
-            value: <Paragraphs text={answers.concern} missing={missing("concern")} />,
-          },
-          {
-            key: "What the young person knows",
-            value: (
-              <Paragraphs text={answers.youngPersonKnows} missing={missing("family_knowledge")} />
-            ),
-          },
-          {
-            key: "What their family knows",
-            value: <Paragraphs text={answers.familyKnows} missing={missing("family_knowledge")} />,
-          },
-          {
-            key: "In immediate danger",
-            value: answers.immediateDanger === "yes" ? "Yes" : "No",
-          },
-          { key: "Urgency", value: answers.urgency ? URGENCIES[answers.urgency] : "Not given" },
-          ...(referral.rag
-            ? [
-                {
-                  key: "Screening",
-                  value: (
-                    <>
-                      <p className="govuk-body">
-                        {RAG_RATINGS[referral.rag.rating as RagRating]}, screened{" "}
-                        {formatDateTime(new Date(referral.rag.screenedAt))}
-                      </p>
-                      <Paragraphs text={referral.rag.rationale} />
-                    </>
-                  ),
-                },
-              ]
-            : []),
-          ...(referral.escalation
-            ? [
-                {
-                  key: "Escalated to",
-                  value: `${ESCALATIONS[referral.escalation.to as Escalation]}, ${formatDateTime(new Date(referral.escalation.at))}`,
-                },
-              ]
-            : []),
-        ]}
-      />
+      <SummaryList rows={concernRows(referral, { immediateAction: false, escalation: true })} />
     </>
   );
 }
-
-const RESPONSE_LABELS = {
-  awaiting: "Waiting for an answer",
-  accepted: "Accepted",
-  declined: "Declined",
-} as const;
 
 function Agencies({ referral }: { referral: ReferralView }) {
   return (
@@ -616,20 +499,6 @@ function Sharing({ referral }: { referral: ReferralView }) {
     </section>
   );
 }
-
-const TRANSITION_WORDS: Record<string, string> = {
-  submit: "Sent to the partnership",
-  discard: "Draft discarded",
-  screen: "Screened",
-  rerate: "Re-rated",
-  route: "Routed",
-  accept: "Accepted",
-  decline: "Declined",
-  refer_to_panel: "Referred to the panel",
-  close: "Closed",
-  escalate: "Escalated",
-  withdraw: "Withdrawn",
-};
 
 function History({ referral }: { referral: ReferralView }) {
   return (

@@ -1,50 +1,32 @@
 import type { ReactNode } from "react";
 import {
   CASE_ACTION_STATUSES,
-  CONCERN_ROLES,
   ESCALATIONS,
   NOTE_KINDS,
   OUTCOMES,
   RAG_RATINGS,
   REFERRAL_STATE_LABELS,
-  RISK_INDICATORS,
-  SEVERITIES,
   SHARE_DECISIONS,
-  THEMES,
-  URGENCIES,
-  type DataItem,
   type Escalation,
   type Outcome,
   type RagRating,
 } from "../../policies";
 import type { ReferralView } from "~/services/referrals.server";
 import { formatDate, formatDateTime, todayInLondon } from "./dates";
+import {
+  concernRows,
+  NOT_SHARED,
+  Paragraphs,
+  RESPONSE_LABELS,
+  TRANSITION_WORDS,
+  withheld,
+} from "./case-view";
 import { SummaryList } from "./summary-list";
 
 // A case summary to print: what the viewer may see of a case (the same view model as the referral
 // page, so the same parts are left out for them), with no forms, buttons or navigation. Printed,
 // every page carries the reference and when it was printed (the running head); the young person's
 // name is only in the body, never on each page.
-
-const NOT_SHARED = "Not shared with your agency";
-
-/** Whether a part of the case was left out of what this agency may read. */
-function withheld(referral: ReferralView, item: DataItem): boolean {
-  return referral.sharing.state === "partial" && !referral.sharing.dataItems.includes(item);
-}
-
-function Paragraphs({ text, missing = "Not given" }: { text: string | null; missing?: string }) {
-  if (!text) return <>{missing}</>;
-  return (
-    <>
-      {text.split(/\n+/).map((paragraph, index) => (
-        <p className="govuk-body" key={index}>
-          {paragraph}
-        </p>
-      ))}
-    </>
-  );
-}
 
 function Section({ id, title, children }: { id: string; title: string; children: ReactNode }) {
   return (
@@ -201,105 +183,12 @@ function YoungPerson({ referral }: { referral: ReferralView }) {
 }
 
 function Concern({ referral }: { referral: ReferralView }) {
-  const { answers } = referral;
-  const missing = (item: DataItem) => (withheld(referral, item) ? NOT_SHARED : undefined);
   return (
     <Section id="referral" title="The referral">
-      <SummaryList
-        rows={[
-          {
-            key: "Referred by",
-            value: `${referral.referrer.name}, ${referral.referrer.agencyName}`,
-          },
-          {
-            key: "Sent",
-            value: referral.submittedAt
-              ? formatDateTime(new Date(referral.submittedAt))
-              : "Not yet",
-          },
-          {
-            key: "Sent to",
-            value:
-              referral.destination.kind === "agency"
-                ? `${referral.destination.agencyName ?? "A named agency"} (through the hub)`
-                : "The partnership hub",
-          },
-          {
-            key: "Role in the concern",
-            value: answers.concernRoles.map((role) => CONCERN_ROLES[role]).join("; "),
-          },
-          {
-            key: "Strategy themes",
-            value: answers.themes.map((theme) => THEMES[theme]).join("; "),
-          },
-          {
-            key: "Risk indicators",
-            value: withheld(referral, "risk_indicators") ? (
-              NOT_SHARED
-            ) : (
-              <ul className="govuk-list">
-                {answers.riskIndicators.map((entry) => (
-                  <li key={entry.code}>
-                    {RISK_INDICATORS[entry.code]}: {SEVERITIES[entry.severity].toLowerCase()}
-                  </li>
-                ))}
-              </ul>
-            ),
-          },
-          {
-            key: "Concern",
-            value: <Paragraphs text={answers.concern} missing={missing("concern")} />,
-          },
-          {
-            key: "What the young person knows",
-            value: (
-              <Paragraphs text={answers.youngPersonKnows} missing={missing("family_knowledge")} />
-            ),
-          },
-          {
-            key: "What their family knows",
-            value: <Paragraphs text={answers.familyKnows} missing={missing("family_knowledge")} />,
-          },
-          {
-            key: "In immediate danger",
-            value:
-              answers.immediateDanger === "yes" ? (
-                <>
-                  <p className="govuk-body">Yes</p>
-                  <Paragraphs text={answers.immediateAction} missing={missing("concern")} />
-                </>
-              ) : (
-                "No"
-              ),
-          },
-          { key: "Urgency", value: answers.urgency ? URGENCIES[answers.urgency] : "Not given" },
-          ...(referral.rag
-            ? [
-                {
-                  key: "Screening",
-                  value: (
-                    <>
-                      <p className="govuk-body">
-                        {RAG_RATINGS[referral.rag.rating as RagRating]}, screened{" "}
-                        {formatDateTime(new Date(referral.rag.screenedAt))}
-                      </p>
-                      <Paragraphs text={referral.rag.rationale} />
-                    </>
-                  ),
-                },
-              ]
-            : []),
-        ]}
-      />
+      <SummaryList rows={concernRows(referral, { immediateAction: true, escalation: false })} />
     </Section>
   );
 }
-
-const RESPONSE_LABELS = {
-  awaiting: "Waiting for an answer",
-  accepted: "Accepted",
-  declined: "Declined",
-} as const;
 
 function Agencies({ referral }: { referral: ReferralView }) {
   return (
@@ -405,20 +294,6 @@ function Notes({ referral }: { referral: ReferralView }) {
     </Section>
   );
 }
-
-const TRANSITION_WORDS: Record<string, string> = {
-  submit: "Sent to the partnership",
-  discard: "Draft discarded",
-  screen: "Screened",
-  rerate: "Re-rated",
-  route: "Routed",
-  accept: "Accepted",
-  decline: "Declined",
-  refer_to_panel: "Referred to the panel",
-  close: "Closed",
-  escalate: "Escalated",
-  withdraw: "Withdrawn",
-};
 
 function History({ referral }: { referral: ReferralView }) {
   return (
