@@ -66,7 +66,7 @@ describe.each([
       const name = await heading(page);
 
       // A decision not to share: first whether to share, then only what not sharing needs.
-      await page.getByRole("link", { name: "Record a new decision to share" }).click();
+      await page.getByRole("link", { name: "Record a new decision to share", exact: true }).click();
       await arrive(session, new RegExp(`^${referral}/sharing/new$`), "Record a decision to share");
       await expectNoAccessibilityViolations(page, "record a decision: will you share?");
       await page.getByRole("button", { name: "Continue" }).click();
