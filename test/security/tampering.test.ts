@@ -355,7 +355,7 @@ describe("a decision to share one may not replace, in a form field", () => {
     const lead = byEmail("lead@northbridge.example");
     const { form, path } = await formWith(
       lead,
-      `/referrals/${samples.referral}/sharing/new`,
+      `/referrals/${samples.referral}/sharing/new?decision=share`,
       "supersedesId",
     );
     const fields = baselineOf(form);
@@ -385,7 +385,7 @@ describe("an agency of another partnership, chosen in a form", () => {
     },
     {
       who: "lead@northbridge.example",
-      page: () => `/referrals/${samples.referral}/sharing/new`,
+      page: () => `/referrals/${samples.referral}/sharing/new?decision=share`,
       field: "recipientAgencyIds",
     },
     { who: "admin@northbridge.example", page: () => "/admin/users/new", field: "agencyId" },
