@@ -29,6 +29,7 @@ import {
   RESPONSE_LABELS,
   TRANSITION_WORDS,
   withheld,
+  youngPersonRows,
 } from "~/ui/case-view";
 import { SummaryList } from "~/ui/summary-list";
 import { Table } from "~/ui/table";
@@ -192,31 +193,15 @@ function Closure({ closure }: { closure: NonNullable<ReferralView["closure"]> })
 function YoungPerson({ referral }: { referral: ReferralView }) {
   const person = referral.youngPerson;
   if (!person) return null;
-  const identity = withheld(referral, "identity");
-  const known = (value: string | null, missing: string) =>
-    value ?? (identity ? NOT_SHARED : missing);
+  const name = (
+    <Link className="govuk-link" to={`/young-people/${person.id}`}>
+      {person.name}
+    </Link>
+  );
   return (
     <>
       <h2 className="govuk-heading-m">The young person</h2>
-      <SummaryList
-        rows={[
-          {
-            key: "Name",
-            value: (
-              <Link className="govuk-link" to={`/young-people/${person.id}`}>
-                {person.name}
-              </Link>
-            ),
-          },
-          { key: "Known as", value: known(person.knownAs, "Not given") },
-          {
-            key: "Date of birth",
-            value: person.dateOfBirth ? formatDate(person.dateOfBirth) : known(null, "Not known"),
-          },
-          { key: "Postcode district", value: known(person.postcodeDistrict, "Not known") },
-          { key: "School", value: known(person.school, "Not known") },
-        ]}
-      />
+      <SummaryList rows={youngPersonRows(referral, person, name)} />
     </>
   );
 }

@@ -20,6 +20,7 @@ import {
   RESPONSE_LABELS,
   TRANSITION_WORDS,
   withheld,
+  youngPersonRows,
 } from "./case-view";
 import { SummaryList } from "./summary-list";
 
@@ -161,23 +162,9 @@ function Overview({ referral }: { referral: ReferralView }) {
 function YoungPerson({ referral }: { referral: ReferralView }) {
   const person = referral.youngPerson;
   if (!person) return null;
-  const identity = withheld(referral, "identity");
-  const known = (value: string | null, missing: string) =>
-    value ?? (identity ? NOT_SHARED : missing);
   return (
     <Section id="young-person" title="The young person">
-      <SummaryList
-        rows={[
-          { key: "Name", value: person.name },
-          { key: "Known as", value: known(person.knownAs, "Not given") },
-          {
-            key: "Date of birth",
-            value: person.dateOfBirth ? formatDate(person.dateOfBirth) : known(null, "Not known"),
-          },
-          { key: "Postcode district", value: known(person.postcodeDistrict, "Not known") },
-          { key: "School", value: known(person.school, "Not known") },
-        ]}
-      />
+      <SummaryList rows={youngPersonRows(referral, person, person.name)} />
     </Section>
   );
 }

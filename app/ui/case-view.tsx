@@ -11,7 +11,8 @@ import {
   type RagRating,
 } from "../../policies";
 import type { ReferralView } from "~/services/referrals.server";
-import { formatDateTime } from "./dates";
+import type { ReactNode } from "react";
+import { formatDate, formatDateTime } from "./dates";
 import type { SummaryRow } from "./summary-list";
 
 /**
@@ -171,5 +172,29 @@ export function concernRows(
           },
         ]
       : []),
+  ];
+}
+
+/**
+ * The young person's rows, each saying "not shared" where a partial decision left their identity
+ * out. `name` is how the name is shown (a link on the page, plain text in print).
+ */
+export function youngPersonRows(
+  referral: ReferralView,
+  person: NonNullable<ReferralView["youngPerson"]>,
+  name: ReactNode,
+): SummaryRow[] {
+  const identity = withheld(referral, "identity");
+  const known = (value: string | null, missing: string) =>
+    value ?? (identity ? NOT_SHARED : missing);
+  return [
+    { key: "Name", value: name },
+    { key: "Known as", value: known(person.knownAs, "Not given") },
+    {
+      key: "Date of birth",
+      value: person.dateOfBirth ? formatDate(person.dateOfBirth) : known(null, "Not known"),
+    },
+    { key: "Postcode district", value: known(person.postcodeDistrict, "Not known") },
+    { key: "School", value: known(person.school, "Not known") },
   ];
 }
