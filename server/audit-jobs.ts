@@ -187,14 +187,8 @@ export async function startAuditJobs(options: {
 }): Promise<{ jobs: RepeatingJob[]; stop(): Promise<void> }> {
   const { db, settings, logger } = options;
   const clock = options.clock ?? systemClock;
-  // First, so that a key that cannot be made stops the start before any job runs.
-  if (settings.checkpoints?.createKey) {
-    await ensureDefaultKey(
-      settings.checkpoints.signingKeyFile,
-      settings.checkpoints.keyName,
-      logger,
-    );
-  }
+  // First, so that a key that cannot be made stops the jobs before any runs.
+  await prepareAuditJobs(settings, logger);
   const jobs: RepeatingJob[] = [
     startSealer({
       seal: sealThrough(db),
@@ -264,6 +258,16 @@ export async function startAuditJobs(options: {
       });
     },
   };
+}
+
+/**
+ * What the jobs need before any process runs them: the default signing key, made at the first
+ * start when no AUDIT_SIGNING_KEY_FILE is set. The server calls this at start, whether or not it
+ * holds the leader lease, so that a key that cannot be made stops the start.
+ */
+export async function prepareAuditJobs(settings: AuditJobSettings, logger: Logger): Promise<void> {
+  if (!settings.checkpoints?.createKey) return;
+  await ensureDefaultKey(settings.checkpoints.signingKeyFile, settings.checkpoints.keyName, logger);
 }
 
 /**

@@ -14,9 +14,10 @@ import {
   seedDemoPartnership,
 } from "../db/seed/demo";
 import { createApp } from "./app";
-import { startAuditJobs } from "./audit-jobs";
+import { prepareAuditJobs, startAuditJobs } from "./audit-jobs";
 import { startNotificationMailer } from "./notification-mailer";
 import { loadClientSecretKey } from "./client-secret-key";
+import { startLeaderLease } from "./leader";
 import { listeningUrl, loadServerConfig, type ServerConfig } from "./config";
 import { createLogger } from "./logger";
 
@@ -83,15 +84,30 @@ async function main(): Promise<void> {
   const db = createKysely(pool);
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
 
-  // The access log's sealer, partitions ahead and scheduled checkpoints.
-  const auditJobs = await startAuditJobs({ db, ownerUrl, settings: config.audit, logger });
-
   let shuttingDown = false;
   let publicUrl = config.publicUrl;
-  // Notification emails from the outbox, when SMTP_URL is set (docs/decisions/017-notifications-and-their-outbox.md).
-  const mailer = config.mail
-    ? startNotificationMailer({ db, settings: config.mail, publicUrl: () => publicUrl, logger })
-    : null;
+  // The access log's sealer, partitions ahead and scheduled checkpoints, and notification emails
+  // from the outbox when SMTP_URL is set (decision 017), run on one process at a time: whichever
+  // holds the leader lease (docs/SCALING.md).
+  await prepareAuditJobs(config.audit, logger);
+  const leader = startLeaderLease({
+    connectionString: appUrl,
+    logger,
+    lead: async () => {
+      const auditJobs = await startAuditJobs({ db, ownerUrl, settings: config.audit, logger });
+      const mail = config.mail;
+      const mailer = mail
+        ? startNotificationMailer({ db, settings: mail, publicUrl: () => publicUrl, logger })
+        : null;
+      return {
+        stop: async () => {
+          await mailer?.stop();
+          mailer?.close();
+          await auditJobs.stop();
+        },
+      };
+    },
+  });
   if (!config.mail)
     logger.info("no SMTP_URL: notifications are shown in the app only, not emailed");
   const app = createApp({
@@ -139,10 +155,9 @@ async function main(): Promise<void> {
       server.close(() => resolve());
     });
     clearTimeout(deadline);
-    // The access-log jobs finish what they are doing, and the last requests' events are sealed.
-    await mailer?.stop();
-    mailer?.close();
-    await auditJobs.stop();
+    // The background work, when this process leads, finishes what it is doing and seals the last
+    // requests' events; then the lease is given up for another process to take.
+    await leader.stop();
     await db.destroy();
     if (embedded) await embedded.stop();
     logger.info("stopped");
