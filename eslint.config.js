@@ -73,6 +73,24 @@ export default tseslint.config(
     },
   },
   {
+    // db/ is the database layer underneath the application: it imports nothing of app/. Seed work
+    // that must run through the services lives in app/demo/ and is called by the commands.
+    files: ["db/**"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              group: ["**/app/*", "~/*"],
+              message: "db/ imports nothing of app/: put work that needs the services in app/.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // policies/ is pure: no I/O and nothing from app/ or db/.
     files: ["policies/**"],
     rules: {

@@ -9,7 +9,8 @@ import { verifyAuditLog } from "../db/audit/verify";
 import { createKysely, createPool } from "../db/connection";
 import { startEmbeddedPostgres } from "../db/embedded";
 import { migrateToLatest } from "../db/migrate";
-import { DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../db/seed/demo";
+import { seedDemoPartnership } from "../app/demo/demo-seed.server";
+import { DEMO_PARTNERSHIP_ID } from "../db/seed/demo";
 
 /**
  * The cost of the access log's chain, measured against a real PostgreSQL (embedded, in a

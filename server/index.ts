@@ -7,12 +7,8 @@ import { ConfigurationError } from "../db/config";
 import { createKysely, createPool } from "../db/connection";
 import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
 import { migrateToLatest } from "../db/migrate";
-import {
-  DEMO_ACCOUNTS,
-  DEMO_PARTNERSHIP_NAME,
-  DEMO_PASSWORD,
-  seedDemoPartnership,
-} from "../db/seed/demo";
+import { seedDemoPartnership } from "../app/demo/demo-seed.server";
+import { DEMO_ACCOUNTS, DEMO_PARTNERSHIP_NAME, DEMO_PASSWORD } from "../db/seed/demo";
 import { createApp } from "./app";
 import { prepareAuditJobs, startAuditJobs } from "./audit-jobs";
 import { startNotificationMailer } from "./notification-mailer";

@@ -4,8 +4,6 @@ import { AGENCY_KINDS, type AgencyKind, type Role, type SharingPurpose } from ".
 import { hashPassword } from "../password-hash";
 import { setTenant } from "../tenant";
 import type { Database } from "../types";
-import { replayDemoActivity } from "./demo-activity";
-import { notifyDemoHistory } from "./demo-notifications";
 import { seedDemoCases } from "./demo-cases";
 
 /** The demo password. Demo seed only: never used outside the fictional Northbridge partnership. */
@@ -180,11 +178,13 @@ function pairs(kinds: AgencyKind[], purpose: SharingPurpose) {
 }
 
 /**
- * Create the fictional Northbridge partnership, its agencies and demo accounts, then replay a
- * morning's work through the services (db/seed/demo-activity.ts). Idempotent: does nothing when
- * the partnership already exists. Returns whether it created anything.
+ * Create the fictional Northbridge partnership's records: its agencies, demo accounts, sharing
+ * agreement and case data, in one transaction of plain inserts. The morning's work done through
+ * the services, and what people were told of it, follow in app/demo/demo-seed.server.ts, which is
+ * what the seed command and the server call. Idempotent: does nothing when the partnership already
+ * exists. Returns whether it created anything.
  */
-export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean> {
+export async function seedDemoRecords(db: Kysely<Database>): Promise<boolean> {
   const passwordHash = await hashPassword(DEMO_PASSWORD);
   const created = await db.transaction().execute(async (trx) => {
     await setTenant(trx, DEMO_PARTNERSHIP_ID);
@@ -286,9 +286,5 @@ export async function seedDemoPartnership(db: Kysely<Database>): Promise<boolean
     );
     return true;
   });
-  // The access log starts with a morning's real work, so an auditor has something to find.
-  if (created) await replayDemoActivity(db, DEMO_PARTNERSHIP_ID, DEMO_PARTNERSHIP_NAME);
-  // And what everyone was told of the seeded history, through the notifications service.
-  if (created) await notifyDemoHistory(db, DEMO_PARTNERSHIP_ID, DEMO_PARTNERSHIP_NAME);
   return created;
 }

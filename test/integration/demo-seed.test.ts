@@ -1,5 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_AGREEMENT, DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
+import { seedDemoPartnership } from "../../app/demo/demo-seed.server";
+import { DEMO_AGREEMENT, DEMO_PARTNERSHIP_ID } from "../../db/seed/demo";
 import {
   NOTE_KIND_CODES,
   OUTCOME_CODES,

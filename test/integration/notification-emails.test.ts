@@ -12,7 +12,8 @@ import {
   MAX_ATTEMPTS,
   sendDueNotificationEmails,
 } from "../../server/notification-mailer";
-import { DEMO_ACCOUNTS, DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
+import { seedDemoPartnership } from "../../app/demo/demo-seed.server";
+import { DEMO_ACCOUNTS, DEMO_PARTNERSHIP_ID } from "../../db/seed/demo";
 import { listDeadLetters, retryDeadLetter } from "../../app/services/notification-outbox.server";
 import { AccessRefused } from "../../app/services/errors";
 import { useTestDatabase } from "../support/database";

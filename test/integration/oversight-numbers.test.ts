@@ -1,7 +1,8 @@
 import { createElement } from "react";
 import { renderToStaticMarkup } from "react-dom/server";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
+import { seedDemoPartnership } from "../../app/demo/demo-seed.server";
+import { DEMO_PARTNERSHIP_ID } from "../../db/seed/demo";
 import type { User } from "../../db/types";
 import { OPEN_STATES } from "../../policies";
 import type { ServiceContext } from "../../app/services/context.server";

@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PARTNERSHIP_ID, DEMO_PASSWORD, seedDemoPartnership } from "../../db/seed/demo";
+import { seedDemoPartnership } from "../../app/demo/demo-seed.server";
+import { DEMO_PARTNERSHIP_ID, DEMO_PASSWORD } from "../../db/seed/demo";
 import * as adminPage from "../../app/routes/admin.oversight";
 import * as partnershipPage from "../../app/routes/oversight._index";
 import * as agencyPage from "../../app/routes/oversight.agencies.$agencyId";

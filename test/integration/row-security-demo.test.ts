@@ -1,6 +1,7 @@
 import { sql, type Kysely } from "kysely";
 import { beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PARTNERSHIP_ID, seedDemoPartnership } from "../../db/seed/demo";
+import { seedDemoPartnership } from "../../app/demo/demo-seed.server";
+import { DEMO_PARTNERSHIP_ID } from "../../db/seed/demo";
 import { setLocal, setTenant } from "../../db/tenant";
 import type { Database } from "../../db/types";
 import { useTestDatabase } from "../support/database";

@@ -1,11 +1,12 @@
 import type { Kysely } from "kysely";
-import { listCaseload } from "../../app/services/caseloads.server";
-import type { Actor, ServiceContext } from "../../app/services/context.server";
-import { AccessRefused, RecordNotFound } from "../../app/services/errors";
-import { getReferral } from "../../app/services/referrals.server";
-import { getYoungPersonRecord } from "../../app/services/young-person-record.server";
-import { setTenant } from "../tenant";
-import type { Database } from "../types";
+import { setTenant } from "../../db/tenant";
+import type { Database } from "../../db/types";
+import { auditedTransaction } from "../services/audit.server";
+import { listCaseload } from "../services/caseloads.server";
+import type { Actor, ServiceContext } from "../services/context.server";
+import { AccessRefused, RecordNotFound } from "../services/errors";
+import { getReferral } from "../services/referrals.server";
+import { getYoungPersonRecord } from "../services/young-person-record.server";
 
 /**
  * A morning's work in the demo partnership, done through the services as the demo people, so the
@@ -19,7 +20,7 @@ export async function replayDemoActivity(
   partnershipId: string,
   partnershipName: string,
 ): Promise<number> {
-  const people = await db.transaction().execute(async (trx) => {
+  const people = await auditedTransaction(db, async (trx) => {
     await setTenant(trx, partnershipId);
     return trx
       .selectFrom("users as u")
@@ -74,7 +75,7 @@ export async function replayDemoActivity(
 
   const officer = people.find((person) => person.email === "officer@police.northbridge.example");
   if (officer) {
-    const olek = await db.transaction().execute(async (trx) => {
+    const olek = await auditedTransaction(db, async (trx) => {
       await setTenant(trx, partnershipId);
       const access = await trx
         .selectFrom("emergency_accesses")

@@ -1,10 +1,11 @@
 import { sql, type Kysely } from "kysely";
-import type { Actor } from "../../app/services/context.server";
-import { notifyOfEmergencyAccess, notifyOfStep } from "../../app/services/notifications.server";
-import { loadReferral } from "../../app/services/referral-access.server";
+import { setTenant } from "../../db/tenant";
+import type { Database } from "../../db/types";
 import type { TransitionName } from "../../policies";
-import { setTenant } from "../tenant";
-import type { Database } from "../types";
+import { auditedTransaction } from "../services/audit.server";
+import type { Actor } from "../services/context.server";
+import { notifyOfEmergencyAccess, notifyOfStep } from "../services/notifications.server";
+import { loadReferral } from "../services/referral-access.server";
 
 /**
  * Notifications of the demo's last month are kept; those of its last two days, and each person's
@@ -30,7 +31,7 @@ export async function notifyDemoHistory(
 ): Promise<number> {
   const since = new Date(now.getTime() - KEPT_DAYS * 86_400_000);
   const unreadSince = new Date(now.getTime() - UNREAD_DAYS * 86_400_000);
-  return db.transaction().execute(async (trx) => {
+  return auditedTransaction(db, async (trx) => {
     await setTenant(trx, partnershipId);
     const people = new Map(
       (

@@ -1,12 +1,14 @@
-import { sealAll, sealThrough } from "../audit/seal";
-import { ConfigurationError, loadDatabaseConfig } from "../config";
-import { createKysely, createPool } from "../connection";
-import { DEMO_PARTNERSHIP_NAME, seedDemoPartnership } from "../seed/demo";
+import { sealAll, sealThrough } from "../../db/audit/seal";
+import { ConfigurationError, loadDatabaseConfig } from "../../db/config";
+import { createKysely, createPool } from "../../db/connection";
+import { DEMO_PARTNERSHIP_NAME } from "../../db/seed/demo";
+import { seedDemoPartnership } from "./demo-seed.server";
 
 /**
  * `npm run db:seed -- --demo`: add the fictional demo partnership to the database at
  * DATABASE_OWNER_URL (or DATABASE_URL). Refuses without `--demo`, so real data is never mixed with
- * demo accounts by accident.
+ * demo accounts by accident. It lives in app/ because part of the seed runs through the services
+ * (app/demo/demo-seed.server.ts), and db/ imports nothing of app/.
  */
 async function main(): Promise<void> {
   if (!process.argv.includes("--demo")) {
