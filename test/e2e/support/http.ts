@@ -2,7 +2,8 @@ import http from "node:http";
 
 /** What became of one HTTP request: a complete response, or the error that ended it. */
 export type Outcome =
-  { kind: "response"; status: number; body: string } | { kind: "failed"; error: string };
+  | { kind: "response"; status: number; headers: http.IncomingHttpHeaders; body: string }
+  | { kind: "failed"; error: string };
 
 export interface SentRequest {
   description: string;
@@ -68,6 +69,7 @@ export function send(
         resolve({
           kind: "response",
           status: response.statusCode ?? 0,
+          headers: response.headers,
           body: Buffer.concat(chunks).toString("utf8"),
         });
       });
