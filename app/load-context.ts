@@ -16,6 +16,12 @@ export interface SessionSettings {
  */
 export interface CrosswalkLoadContext {
   db: Kysely<Database>;
+  /**
+   * Where the dashboards, access-log reports and auditor's searches read (DATABASE_REPLICA_URL, a
+   * streaming replica); `db` itself when there is none. Routes pass it to the services that allow
+   * it (readingFrom); every write and every read of a case stays on `db`.
+   */
+  replicaDb: Kysely<Database>;
   logger: Logger;
   sessions: SessionSettings;
   requestId: string;

@@ -4,6 +4,7 @@ import { requireActor } from "./auth/session.server";
 import { serviceCall } from "./http.server";
 import { assertRoleMayEver } from "./services/authorize.server";
 import { todayOf, type ServiceContext } from "./services/context.server";
+import { readDelaySeconds, type ReadingContext } from "./services/read-replica.server";
 import {
   CellQuerySchema,
   OVERSIGHT_TABLE_IDS,
@@ -34,11 +35,12 @@ export async function requireOverseer(
 /**
  * A dashboard page's loader: the filters from the query string, then the dashboard. Bad filters
  * are a 400 page with an error summary and the answers shown again, never a 500; the person's
- * right to the dashboard is checked first either way.
+ * right to the dashboard is checked first either way. With a replica chosen (readingFrom), the
+ * figures are read there and the page says how far behind it is.
  */
 export async function dashboardLoader<Extra extends object>(
   request: Request,
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   scope: DashboardScope,
   extra: Extra,
 ) {
@@ -62,6 +64,7 @@ export async function dashboardLoader<Extra extends object>(
         dashboard: null,
         answers: parsed.answers,
         errors: parsed.ok ? [] : parsed.errors,
+        replicaDelay: 0,
       },
       { status: 400 },
     );
@@ -79,6 +82,7 @@ export async function dashboardLoader<Extra extends object>(
       dashboard,
       answers: parsed.answers,
       errors: [],
+      replicaDelay: await readDelaySeconds(ctx),
     });
   }
   const summary = await serviceCall(() => loadDashboardSummary(ctx, scope, parsed.filters));
@@ -90,6 +94,7 @@ export async function dashboardLoader<Extra extends object>(
     dashboard: null,
     answers: parsed.answers,
     errors: [],
+    replicaDelay: await readDelaySeconds(ctx),
   });
 }
 

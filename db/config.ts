@@ -15,6 +15,8 @@ const milliseconds = (fallback: number) =>
 export const DatabaseEnvSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
   DATABASE_OWNER_URL: postgresUrl.optional(),
+  /** A streaming replica of DATABASE_URL, as the application role, for dashboards and audit searches. */
+  DATABASE_REPLICA_URL: postgresUrl.optional(),
   DATA_DIR: z.string().trim().min(1).default(".data"),
   EMBEDDED_DB_PORT: z.coerce.number().int().min(0).max(65535).default(0),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
@@ -37,6 +39,11 @@ export interface DatabaseConfig {
   appUrl: string | undefined;
   /** Where migrations run as the owner role; absent means the server does not migrate at start. */
   ownerUrl: string | undefined;
+  /**
+   * A hot standby of appUrl's database, as the application role, for reads that may be seconds
+   * old (dashboards, access-log reports and searches); absent means every read goes to appUrl.
+   */
+  replicaUrl: string | undefined;
   dataDir: string;
   embeddedPort: number;
   pool: PoolSettings;
@@ -94,9 +101,15 @@ export function toDatabaseConfig(parsed: DatabaseEnv): DatabaseConfig {
       "Configuration error: DATABASE_OWNER_URL is set but DATABASE_URL is not; set both or neither",
     );
   }
+  if (parsed.DATABASE_REPLICA_URL && !parsed.DATABASE_URL) {
+    throw new ConfigurationError(
+      "Configuration error: DATABASE_REPLICA_URL is set but DATABASE_URL is not; a replica needs its primary",
+    );
+  }
   return {
     appUrl: parsed.DATABASE_URL,
     ownerUrl: parsed.DATABASE_OWNER_URL,
+    replicaUrl: parsed.DATABASE_REPLICA_URL,
     dataDir: path.resolve(parsed.DATA_DIR),
     embeddedPort: parsed.EMBEDDED_DB_PORT,
     pool: {

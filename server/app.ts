@@ -24,6 +24,8 @@ import { cspNonce, noStore, sameOriginOnly, securityHeaders } from "./security";
 
 export interface AppOptions {
   db: Kysely<Database>;
+  /** A pool on the read replica (DATABASE_REPLICA_URL), when there is one. */
+  replicaDb?: Kysely<Database>;
   logger: Logger;
   sessions: SessionSettings;
   build: ServerBuild | (() => Promise<ServerBuild>);
@@ -122,6 +124,7 @@ export function createApp(options: AppOptions): Express {
   app.all("*", (req, res, next) => {
     const context: AppLoadContext = {
       db,
+      replicaDb: options.replicaDb ?? db,
       logger,
       sessions: options.sessions,
       requestId: res.locals.requestId as string,

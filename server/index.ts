@@ -78,6 +78,16 @@ async function main(): Promise<void> {
 
   const pool = createPool(appUrl, config.database.pool, reportPoolError);
   const db = createKysely(pool);
+  // Dashboards and audit searches read from the replica, when there is one (docs/SCALING.md).
+  const replicaUrl = config.database.replicaUrl;
+  const replicaDb = replicaUrl
+    ? createKysely(
+        createPool(replicaUrl, config.database.pool, reportPoolError, {
+          applicationName: "crosswalk-replica-reads",
+        }),
+      )
+    : undefined;
+  if (replicaDb) logger.info("dashboards and audit searches read from DATABASE_REPLICA_URL");
   const build = (await import(pathToFileURL(BUILD_PATH).href)) as ServerBuild;
 
   let shuttingDown = false;
@@ -116,6 +126,7 @@ async function main(): Promise<void> {
     publicUrl: () => publicUrl,
     maxBodyBytes: config.maxFormBytes,
     clientSecretKey,
+    ...(replicaDb ? { replicaDb } : {}),
     isShuttingDown: () => shuttingDown,
   });
 
@@ -155,6 +166,7 @@ async function main(): Promise<void> {
     // requests' events; then the lease is given up for another process to take.
     await leader.stop();
     await db.destroy();
+    await replicaDb?.destroy();
     if (embedded) await embedded.stop();
     logger.info("stopped");
     process.exit(0);

@@ -11,9 +11,11 @@ import {
   type AccessLogQuery,
 } from "~/services/access-log-vocabulary";
 import { searchAccessLog, searchChoices } from "~/services/access-log.server";
+import { readDelaySeconds, readingFrom } from "~/services/read-replica.server";
 import { AccessLogPeriodInputs, AccessLogTable, searchHref } from "~/ui/access-log-table";
 import { formatDate } from "~/ui/dates";
 import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui/form";
+import { ReplicaDelayNotice } from "~/ui/replica-delay-notice";
 import { Select } from "~/ui/select";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
@@ -27,7 +29,8 @@ export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
 ];
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "audit.read");
+  // Searches read the replica, when there is one; each is recorded on the primary.
+  const ctx = readingFrom(await requireActorFor(request, context, "audit.read"), context.replicaDb);
   const fields = queryFields(new URL(request.url).searchParams);
   const choices = await serviceCall(() => searchChoices(ctx));
   const parsed = AccessLogQuerySchema.safeParse(fields);
@@ -37,10 +40,14 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
     if (errors.some((error) => !(ACCESS_LOG_FILTERS as readonly string[]).includes(error.field))) {
       throw data("The search in this address is not valid.", { status: 400 });
     }
-    return data({ choices, fields, errors, result: null, query: null }, { status: 400 });
+    return data(
+      { choices, fields, errors, result: null, query: null, replicaDelay: 0 },
+      { status: 400 },
+    );
   }
   const result = await serviceCall(() => searchAccessLog(ctx, parsed.data));
-  return { choices, fields, errors: [] as FieldError[], result, query: parsed.data };
+  const replicaDelay = await readDelaySeconds(ctx);
+  return { choices, fields, errors: [] as FieldError[], result, query: parsed.data, replicaDelay };
 }
 
 /** The search's address without its page cursor, for the export and the first page. */
@@ -61,7 +68,7 @@ function count(total: { count: number; capped: boolean }): string {
 }
 
 export default function AccessLog() {
-  const { choices, fields, errors, result, query } = useLoaderData<typeof loader>();
+  const { choices, fields, errors, result, query, replicaDelay } = useLoaderData<typeof loader>();
   const { search } = useLocation();
   const subjects = result?.subjects;
   const heading = subjects?.youngPerson
@@ -72,6 +79,11 @@ export default function AccessLog() {
   return (
     <>
       <ErrorSummary errors={errors} />
+      <ReplicaDelayNotice
+        seconds={replicaDelay}
+        subject="These results"
+        consequence="The newest events may not be listed yet."
+      />
       <span className="govuk-caption-l">Access log</span>
       <h1 className="govuk-heading-l">{heading}</h1>
       {subjects?.youngPerson ? (

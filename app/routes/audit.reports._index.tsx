@@ -10,10 +10,12 @@ import {
   type AccessReport,
 } from "~/services/access-log-vocabulary";
 import { accessReports, REPORT_PAGE_EVENTS } from "~/services/access-reports.server";
+import { readDelaySeconds, readingFrom } from "~/services/read-replica.server";
 import { EMERGENCY_REASONS } from "~/services/emergency-access-vocabulary";
 import { AccessLogPeriodInputs, AccessLogTable, searchHref } from "~/ui/access-log-table";
 import { formatDate, formatDateTime } from "~/ui/dates";
 import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui/form";
+import { ReplicaDelayNotice } from "~/ui/replica-delay-notice";
 import { Table } from "~/ui/table";
 import { Tag } from "~/ui/tag";
 
@@ -24,15 +26,17 @@ export const meta: MetaFunction = () => [
 const SETTINGS = ["from", "to", "threshold", "dayStarts", "dayEnds"] as const;
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "audit.read");
+  // The reports read the replica, when there is one; reading them is recorded on the primary.
+  const ctx = readingFrom(await requireActorFor(request, context, "audit.read"), context.replicaDb);
   const fields = queryFields(new URL(request.url).searchParams);
   const parsed = AccessReportQuerySchema.safeParse(fields);
   if (!parsed.success) {
     const errors: FieldError[] = zodFieldErrors(parsed.error, "from");
-    return data({ fields, errors, result: null }, { status: 400 });
+    return data({ fields, errors, result: null, replicaDelay: 0 }, { status: 400 });
   }
   const result = await serviceCall(() => accessReports(ctx, parsed.data));
-  return { fields, errors: [] as FieldError[], result };
+  const replicaDelay = await readDelaySeconds(ctx);
+  return { fields, errors: [] as FieldError[], result, replicaDelay };
 }
 
 function plural(count: number, one: string, many: string): string {
@@ -48,7 +52,7 @@ function FoundTag({ count }: { count: number }) {
 }
 
 export default function AccessReports() {
-  const { fields, errors, result } = useLoaderData<typeof loader>();
+  const { fields, errors, result, replicaDelay } = useLoaderData<typeof loader>();
   const { search } = useLocation();
   const settings = new URLSearchParams();
   if (result) {
@@ -79,6 +83,11 @@ export default function AccessReports() {
   return (
     <>
       <ErrorSummary errors={errors} />
+      <ReplicaDelayNotice
+        seconds={replicaDelay}
+        subject="These reports"
+        consequence="The newest events may not be counted yet."
+      />
       <Link className="govuk-back-link" to="/audit">
         Access log
       </Link>

@@ -5,10 +5,14 @@ import { serviceCall } from "~/http.server";
 import { AccessReportQuerySchema, queryFields } from "~/services/access-log-vocabulary";
 import { EVENT_CSV_HEADER, eventCsvRow } from "~/services/access-log.server";
 import { exportAccessReport, isAccessReport } from "~/services/access-reports.server";
+import { readingFrom } from "~/services/read-replica.server";
 
 /** Every event behind one inappropriate-access report, as CSV; the export is recorded. */
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "audit.export");
+  const ctx = readingFrom(
+    await requireActorFor(request, context, "audit.export"),
+    context.replicaDb,
+  );
   await requireStepUp(request, context, ctx);
   const { report = "", ...fields } = queryFields(new URL(request.url).searchParams);
   const parsed = AccessReportQuerySchema.safeParse(fields);

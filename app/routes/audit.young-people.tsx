@@ -9,10 +9,12 @@ import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
 import { lookUpYoungPeople } from "~/services/access-log.server";
+import { readDelaySeconds, readingFrom } from "~/services/read-replica.server";
 import { searchHref } from "~/ui/access-log-table";
 import { formatDate } from "~/ui/dates";
 import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui/form";
 import { asTyped, plainText } from "~/ui/plain-text";
+import { ReplicaDelayNotice } from "~/ui/replica-delay-notice";
 import { Table } from "~/ui/table";
 
 export const meta: MetaFunction = () => [
@@ -33,7 +35,8 @@ const NameSchema = plainText("The name")
 
 /** The name travels in the form's body, never the address, and the lookup is recorded. */
 export async function action({ request, context }: ActionFunctionArgs) {
-  const ctx = await requireActorFor(request, context, "audit.read");
+  // The lookup reads the replica, when there is one; it is recorded on the primary.
+  const ctx = readingFrom(await requireActorFor(request, context, "audit.read"), context.replicaDb);
   const form = await readForm(request);
   const raw = form.get("name");
   const parsed = NameSchema.safeParse(typeof raw === "string" ? raw : "");
@@ -42,10 +45,11 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const errors: FieldError[] = [
       { field: "name", message: parsed.error.issues[0]?.message ?? "" },
     ];
-    return data({ name, errors, matches: null }, { status: 400 });
+    return data({ name, errors, matches: null, replicaDelay: 0 }, { status: 400 });
   }
   const matches = await serviceCall(() => lookUpYoungPeople(ctx, parsed.data));
-  return { name, errors: [] as FieldError[], matches };
+  const replicaDelay = await readDelaySeconds(ctx);
+  return { name, errors: [] as FieldError[], matches, replicaDelay };
 }
 
 export default function LookUpYoungPerson() {
@@ -55,6 +59,11 @@ export default function LookUpYoungPerson() {
     <div className="govuk-grid-row">
       <div className="govuk-grid-column-two-thirds">
         <ErrorSummary errors={errors} />
+        <ReplicaDelayNotice
+          seconds={result?.replicaDelay ?? 0}
+          subject="These results"
+          consequence="A young person recorded in the last moments may not be found yet."
+        />
         <Link className="govuk-back-link" to="/audit">
           Access log
         </Link>

@@ -1,7 +1,9 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
 import { useLoaderData } from "@remix-run/react";
 import { dashboardLoader, redirectAgencyLead, requireOverseer } from "~/oversight-routes.server";
+import { readingFrom } from "~/services/read-replica.server";
 import { DashboardPage } from "~/ui/dashboard";
+import { ReplicaDelayNotice } from "~/ui/replica-delay-notice";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => {
   const table = page?.dashboard?.tables[0]?.title;
@@ -9,7 +11,8 @@ export const meta: MetaFunction<typeof loader> = ({ data: page }) => {
 };
 
 export async function loader({ request, context }: LoaderFunctionArgs) {
-  const ctx = await requireOverseer(request, context);
+  // The figures are counted on the read replica, when there is one.
+  const ctx = readingFrom(await requireOverseer(request, context), context.replicaDb);
   redirectAgencyLead(ctx);
   return dashboardLoader(request, ctx, { kind: "partnership" }, {});
 }
@@ -17,16 +20,19 @@ export async function loader({ request, context }: LoaderFunctionArgs) {
 export default function PartnershipDashboard() {
   const page = useLoaderData<typeof loader>();
   return (
-    <DashboardPage
-      scope={{ kind: "partnership" }}
-      caption={page.title}
-      heading="Partnership dashboard"
-      summary={page.summary}
-      section={page.dashboard}
-      answers={page.answers}
-      errors={page.errors}
-      agencies={page.agencies}
-      agencyLinks={page.agencies}
-    />
+    <>
+      <ReplicaDelayNotice seconds={page.replicaDelay} subject="These figures" />
+      <DashboardPage
+        scope={{ kind: "partnership" }}
+        caption={page.title}
+        heading="Partnership dashboard"
+        summary={page.summary}
+        section={page.dashboard}
+        answers={page.answers}
+        errors={page.errors}
+        agencies={page.agencies}
+        agencyLinks={page.agencies}
+      />
+    </>
   );
 }

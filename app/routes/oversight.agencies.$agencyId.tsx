@@ -3,7 +3,9 @@ import { useLoaderData } from "@remix-run/react";
 import { uuidParam } from "~/forms.server";
 import { dashboardLoader, requireOverseer } from "~/oversight-routes.server";
 import { BackLink } from "~/ui/back-link";
+import { readingFrom } from "~/services/read-replica.server";
 import { DashboardPage } from "~/ui/dashboard";
+import { ReplicaDelayNotice } from "~/ui/replica-delay-notice";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => {
   const table = page?.dashboard?.tables[0]?.title;
@@ -12,7 +14,8 @@ export const meta: MetaFunction<typeof loader> = ({ data: page }) => {
 };
 
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireOverseer(request, context);
+  // The figures are counted on the read replica, when there is one.
+  const ctx = readingFrom(await requireOverseer(request, context), context.replicaDb);
   const agencyId = uuidParam(params, "agencyId");
   return dashboardLoader(
     request,
@@ -30,6 +33,7 @@ export default function AgencyDashboard() {
       {page.partnershipLead && !page.dashboard ? (
         <BackLink to="/oversight">Back to the partnership dashboard</BackLink>
       ) : null}
+      <ReplicaDelayNotice seconds={page.replicaDelay} subject="These figures" />
       <DashboardPage
         scope={{ kind: "agency", agencyId: page.agencyId }}
         caption="Agency dashboard"

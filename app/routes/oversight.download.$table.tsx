@@ -12,6 +12,7 @@ import {
   type DashboardScope,
 } from "~/services/oversight";
 import { loadDashboardTable } from "~/services/oversight.server";
+import { readingFrom } from "~/services/read-replica.server";
 
 const Within = z.uuid().optional();
 
@@ -21,7 +22,8 @@ const Within = z.uuid().optional();
  * that stops it being worked out from other counts), and no totals.
  */
 export async function loader({ request, context, params }: LoaderFunctionArgs) {
-  const ctx = await requireOverseer(request, context);
+  // Aggregate counts only: read on the replica, when there is one.
+  const ctx = readingFrom(await requireOverseer(request, context), context.replicaDb);
   const table = z.enum(OVERSIGHT_TABLE_IDS).safeParse(params.table);
   if (!table.success) throw data(null, { status: 404 });
   const search = new URL(request.url).searchParams;

@@ -16,7 +16,8 @@ import {
 } from "./access-log-vocabulary";
 import { record } from "./audit.server";
 import { authorizeInPartnership } from "./authorize.server";
-import { inActorTransaction, type ServiceContext } from "./context.server";
+import type { ServiceContext } from "./context.server";
+import { inActorReadTransaction, type ReadingContext } from "./read-replica.server";
 import { RecordNotFound } from "./errors";
 import { referralReference } from "./referral-access.server";
 
@@ -80,10 +81,10 @@ export interface AccessLogPage {
 
 /** Search the log (one page, newest first) and record the search. */
 export function searchAccessLog(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   query: AccessLogQuery,
 ): Promise<AccessLogPage> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "audit.read");
     const subjects = await loadSubjects(trx, ctx, query);
     const filtered = matching(trx, ctx, query);
@@ -121,10 +122,10 @@ export function searchAccessLog(
 
 /** Every event a search matches, newest first, for a CSV file; the export is recorded. */
 export function exportAccessLog(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   query: AccessLogQuery,
 ): Promise<{ events: LoggedEvent[]; truncated: boolean }> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "audit.export");
     await loadSubjects(trx, ctx, query);
     const rows = await withNames(matching(trx, ctx, { ...query, after: undefined }))
@@ -155,8 +156,8 @@ export interface YoungPersonMatch {
  * Look up young people by name (given, family or known-as, in any order), to open their access
  * history. The name arrives in a form body, never a URL; it is recorded with the ids shown.
  */
-export function lookUpYoungPeople(ctx: ServiceContext, name: string): Promise<YoungPersonMatch[]> {
-  return inActorTransaction(ctx, async (trx) => {
+export function lookUpYoungPeople(ctx: ReadingContext, name: string): Promise<YoungPersonMatch[]> {
+  return inActorReadTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "audit.read");
     const words = name.toLowerCase().split(/\s+/).filter(Boolean).slice(0, 4);
     const fullName = sql<string>`lower(yp.given_name || ' ' || yp.family_name || ' ' || coalesce(yp.known_as, ''))`;
@@ -201,8 +202,8 @@ export function lookUpYoungPeople(ctx: ServiceContext, name: string): Promise<Yo
 }
 
 /** The people and agencies of the partnership, for the search's choices (including former staff). */
-export function searchChoices(ctx: ServiceContext) {
-  return inActorTransaction(ctx, async (trx) => {
+export function searchChoices(ctx: ReadingContext) {
+  return inActorReadTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "audit.read");
     const [users, agencies] = await Promise.all([
       trx

@@ -11,7 +11,8 @@ import {
 import { searchEventsById, type LoggedEvent } from "./access-log.server";
 import { record } from "./audit.server";
 import { authorizeInPartnership } from "./authorize.server";
-import { inActorTransaction, todayOf, type ServiceContext } from "./context.server";
+import { todayOf, type ServiceContext } from "./context.server";
+import { inActorReadTransaction, type ReadingContext } from "./read-replica.server";
 
 /**
  * The inappropriate-access reports of DOMAIN.md section 6, each a query over the access log and
@@ -75,10 +76,10 @@ const EVENT_REPORTS: EventReport[] = [
 
 /** Run every report for the period and record that the auditor read them. */
 export function accessReports(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   query: AccessReportQuery,
 ): Promise<AccessReports> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "audit.read");
     const period = periodOf(ctx, query);
     const reports = {} as AccessReports["reports"];
@@ -107,11 +108,11 @@ export function accessReports(
 
 /** Every event behind one report, for its CSV file; the export is recorded. */
 export function exportAccessReport(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   report: AccessReport,
   query: AccessReportQuery,
 ): Promise<{ events: LoggedEvent[]; finding: Map<string, string> }> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     await authorizeInPartnership(trx, ctx, "audit.export");
     const period = periodOf(ctx, query);
     const finding = new Map<string, string>();

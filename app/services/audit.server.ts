@@ -96,3 +96,38 @@ export function record(
   });
   return Promise.resolve();
 }
+
+/**
+ * auditedTransaction for work that only reads, on a database that may not be the one the access
+ * log is written to: a streaming read replica, which refuses every write. The work runs in a
+ * read-only transaction on `readDb`; the events it recorded are then written on `writeDb` in a
+ * transaction of their own, opened by `prepare` (which scopes it as the work's was), before the
+ * result is returned. If the events cannot be written, the result is never returned: nothing is
+ * shown whose reading was not recorded.
+ */
+export async function auditedRead<T>(
+  readDb: Kysely<Database>,
+  writeDb: Kysely<Database>,
+  work: (trx: Transaction<Database>) => Promise<T>,
+  prepare: (trx: Transaction<Database>) => Promise<void>,
+): Promise<T> {
+  const events: NewAuditEvent[] = [];
+  const result = await readDb
+    .transaction()
+    .setAccessMode("read only")
+    .execute(async (trx) => {
+      pendingEvents.set(trx, events);
+      try {
+        return await work(trx);
+      } finally {
+        pendingEvents.set(trx, null);
+      }
+    });
+  if (events.length > 0) {
+    await writeDb.transaction().execute(async (trx) => {
+      await prepare(trx);
+      await trx.insertInto("audit_events").values(events).execute();
+    });
+  }
+  return result;
+}

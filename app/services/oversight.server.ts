@@ -20,6 +20,7 @@ import { record } from "./audit.server";
 import type { CaseloadRow } from "./caseloads.server";
 import { authorize } from "./authorize.server";
 import { inActorTransaction, nowOf, todayOf, type ServiceContext } from "./context.server";
+import { inActorReadTransaction, type ReadingContext } from "./read-replica.server";
 import { InvalidInput, RecordNotFound } from "./errors";
 import { setPartnershipNumber } from "./partnership-settings.server";
 import {
@@ -691,11 +692,11 @@ function queryInput(
  * see one; the view is recorded in the access log with its filters, and a refusal is a 404.
  */
 export function loadDashboard(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   scope: DashboardScope,
   filters: OversightFilters,
 ): Promise<Dashboard> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     const names = await openScope(trx, ctx, scope, {
       details: { filters: { ...filters } },
       recordAllowed: true,
@@ -724,11 +725,11 @@ export function loadDashboard(
  * is, with its filters; a refusal is a 404, recorded.
  */
 export function loadDashboardSummary(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   scope: DashboardScope,
   filters: OversightFilters,
 ): Promise<DashboardSummary> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     const names = await openScope(trx, ctx, scope, {
       details: { filters: { ...filters } },
       recordAllowed: true,
@@ -766,13 +767,13 @@ export function loadDashboardSummary(
  * does not have is a 404 and records nothing.
  */
 export function loadDashboardSection(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   scope: DashboardScope,
   filters: OversightFilters,
   table: OversightTableId,
   page = 1,
 ): Promise<DashboardSection> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     const names = await openScope(trx, ctx, scope, {
       details: { filters: { ...filters }, table, page },
       recordAllowed: true,
@@ -805,10 +806,10 @@ export function loadDashboardSection(
  * is counted, so nothing else is recorded.
  */
 export function dashboardChoices(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   scope: DashboardScope,
 ): Promise<{ title: string; agencies: { id: string; name: string }[] }> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     const names = await openScope(trx, ctx, scope, { details: {}, recordAllowed: false });
     return {
       title: names.agencyName ?? ctx.actor.partnershipName,
@@ -821,12 +822,12 @@ export function dashboardChoices(
 
 /** One table of a dashboard with the partnership's suppression threshold, for its aggregate CSV. */
 export function loadDashboardTable(
-  ctx: ServiceContext,
+  ctx: ReadingContext,
   scope: DashboardScope,
   filters: OversightFilters,
   table: OversightTableId,
 ): Promise<{ table: OversightTable; threshold: number; title: string }> {
-  return inActorTransaction(ctx, async (trx) => {
+  return inActorReadTransaction(ctx, async (trx) => {
     if (!tablesOf(scope).includes(table)) throw new RecordNotFound("oversight table");
     const names = await openScope(trx, ctx, scope, {
       details: { filters: { ...filters }, export: table, identifiable: false },

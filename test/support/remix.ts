@@ -11,6 +11,7 @@ export function loadContext(
 ): AppLoadContext {
   return {
     db,
+    replicaDb: db,
     logger: pino({ level: "silent" }),
     sessions: {
       idleTimeoutMs: 30 * 60_000,
