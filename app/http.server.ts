@@ -1,10 +1,13 @@
-import { data } from "@remix-run/node";
-import { AccessRefused, ConflictError, RecordNotFound } from "./services/errors";
+import { data, redirect } from "@remix-run/node";
+import { AccessRefused, AlreadySaved, ConflictError, RecordNotFound } from "./services/errors";
+import { alreadySavedPath } from "./ui/already-saved-notice";
 
 /**
  * Call a service and turn the errors a person can act on into HTTP responses, in this one place:
  * a hidden refusal and a missing record are the same 404; an explained refusal is a 403 carrying
- * its reason; a conflict is a 409. Anything else is a bug and surfaces as a 500 without detail.
+ * its reason; a conflict is a 409; a form sent again after it was saved is a 303 to the page that
+ * shows what was saved, with a notice saying so. Anything else is a bug and surfaces as a 500
+ * without detail.
  */
 export async function serviceCall<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -17,6 +20,7 @@ export async function serviceCall<T>(work: () => Promise<T>): Promise<T> {
         : data(error.reason, { status: 403 });
     }
     if (error instanceof ConflictError) throw data(error.message, { status: 409 });
+    if (error instanceof AlreadySaved) throw redirect(alreadySavedPath(error.location), 303);
     throw error;
   }
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from "kysely";
 import type { Logger } from "pino";
 import type { Database } from "../db/types";
+import type { FormSubmission } from "./services/submissions.server";
 
 /** Session lifetimes, from the environment (SESSION_IDLE_MINUTES, SESSION_ABSOLUTE_HOURS). */
 export interface SessionSettings {
@@ -39,6 +40,11 @@ export interface CrosswalkLoadContext {
    * Absent, single sign-on cannot be given a secret or used.
    */
   clientSecretKey?: Uint8Array;
+  /**
+   * The one-time submission id of the form this request sent, read by the host from the form's
+   * `submissionId` field; absent when there is none or it is not a UUID (decision 018).
+   */
+  submission?: FormSubmission;
 }
 
 declare module "@remix-run/server-runtime" {

@@ -14,6 +14,7 @@ import { useEffect, type ReactNode } from "react";
 import { ROLE_DESCRIPTIONS } from "../policies";
 import { getActor, requestMeta } from "./auth/session.server";
 import { unreadNotificationCount } from "./services/notifications.server";
+import { newSubmissionId } from "./services/submissions.server";
 import { navigationFor } from "./navigation";
 import {
   Footer,
@@ -23,6 +24,7 @@ import {
   type FrameIdentity,
   type NavigationItem,
 } from "./ui/frame";
+import { AlreadySavedNotice } from "./ui/already-saved-notice";
 import { DocumentTitle } from "./ui/document-title";
 import { errorPageFor } from "./ui/error-pages";
 import { IdleWarning } from "./ui/idle-warning";
@@ -39,11 +41,17 @@ interface FrameData {
   navigation: NavigationItem[];
   /** The session's idle timeout, for the warning before it (null when no one is signed in). */
   idleTimeoutMs: number | null;
+  /**
+   * The one-time id the page's forms are sent with (decision 018): made here, on the server, once
+   * per render, so hydration keeps it, and made afresh whenever the loaders run again after a form.
+   */
+  submissionId: string;
 }
 
 export async function loader({ request, context }: LoaderFunctionArgs): Promise<FrameData> {
   const actor = await getActor(request, context);
-  if (!actor) return { identity: null, navigation: [], idleTimeoutMs: null };
+  const submissionId = newSubmissionId();
+  if (!actor) return { identity: null, navigation: [], idleTimeoutMs: null, submissionId };
   const unreadNotifications = await unreadNotificationCount({
     db: context.db,
     actor,
@@ -58,6 +66,7 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
     },
     navigation: navigationFor(actor.role),
     idleTimeoutMs: context.sessions.idleTimeoutMs,
+    submissionId,
   };
 }
 
@@ -106,7 +115,12 @@ export function Layout({ children }: { children: ReactNode }) {
 }
 
 export default function App() {
-  return <Outlet />;
+  return (
+    <>
+      <AlreadySavedNotice />
+      <Outlet />
+    </>
+  );
 }
 
 /** The statuses whose text, when there is one, is written for the person and shown. */

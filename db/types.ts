@@ -155,6 +155,16 @@ export interface HeldSubmissionsTable {
   expires_at: Timestamp;
 }
 
+/** A form's one-time submission id, claimed by the transaction that saved the form. */
+export interface FormSubmissionsTable {
+  partnership_id: string;
+  user_id: string;
+  submission_id: string;
+  created_at: CreatedAt;
+  /** The page that shows what was saved: where a second sending of the form is sent. */
+  result_location: string | null;
+}
+
 export interface SignInThrottleTable {
   /** A SHA-256 over the scope and the value (an email, an address, or both): never the value itself. */
   key: string;
@@ -583,6 +593,7 @@ export interface Database {
   recovery_codes: RecoveryCodesTable;
   passkeys: PasskeysTable;
   held_submissions: HeldSubmissionsTable;
+  form_submissions: FormSubmissionsTable;
   sign_in_throttle: SignInThrottleTable;
   agency_sign_in: AgencySignInTable;
   single_sign_on_logins: SingleSignOnLoginsTable;

@@ -18,6 +18,7 @@ import type { SessionSettings } from "../app/load-context";
 import { loggablePath } from "../app/loggable-path";
 import { DEFAULT_MAX_FORM_BYTES, DEFAULT_PUBLIC_URL } from "./config";
 import { sendErrorPage } from "./error-page";
+import { keepWhereItWent, submissionOf } from "./form-submissions";
 import { requestScope } from "./logger";
 import { boundedBody, methodsServed } from "./request-limits";
 import { cspNonce, noStore, sameOriginOnly, securityHeaders } from "./security";
@@ -122,6 +123,7 @@ export function createApp(options: AppOptions): Express {
   );
   const remix = createRequestHandler(build, options.mode);
   app.all("*", (req, res, next) => {
+    const submission = submissionOf(req, res.locals.body as Uint8Array | undefined);
     const context: AppLoadContext = {
       db,
       replicaDb: options.replicaDb ?? db,
@@ -136,9 +138,13 @@ export function createApp(options: AppOptions): Express {
           ? options.publicUrl()
           : (options.publicUrl ?? DEFAULT_PUBLIC_URL),
       ...(options.clientSecretKey ? { clientSecretKey: options.clientSecretKey } : {}),
+      ...(submission ? { submission } : {}),
     };
     remix(remixRequest(req, res), context)
-      .then((response) => sendResponse(req, res, response))
+      .then(async (response) => {
+        await keepWhereItWent(db, logger, submission, response);
+        return sendResponse(req, res, response);
+      })
       .catch(next);
   });
   // A fault outside Remix (which answers its own with the error page): one error line, and the

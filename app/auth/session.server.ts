@@ -141,7 +141,14 @@ export async function requireActor(
     const returnTo = url.pathname === "/" ? "" : `?returnTo=${encodeURIComponent(url.pathname)}`;
     throw redirect(`/sign-in${returnTo}`, { headers: { "Set-Cookie": blank } });
   }
-  return { db: context.db, actor: current.actor, ...requestMeta(context) };
+  // Only an action claims a form's id: the loaders that render its page afterwards see a GET.
+  const submission = request.method === "POST" ? context.submission : undefined;
+  return {
+    db: context.db,
+    actor: current.actor,
+    ...requestMeta(context),
+    ...(submission ? { submission } : {}),
+  };
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { z } from "zod";
 import {
@@ -23,6 +23,7 @@ import { formatDateTime } from "~/ui/dates";
 import { ErrorSummary, LinkButton, type FieldError } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
 import { Table } from "~/ui/table";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Your passkeys – Crosswalk" }];
 
@@ -107,10 +108,10 @@ export default function YourPasskeys() {
                     passkey.name,
                     passkey.added,
                     passkey.lastUsed,
-                    <Form method="post" key="remove">
+                    <PostForm key="remove">
                       <input type="hidden" name="passkey" value={passkey.id} />
                       <LinkButton hiddenContext={` passkey ${passkey.name}`}>Remove</LinkButton>
-                    </Form>,
+                    </PostForm>,
                   ],
                 }))}
               />

@@ -6,15 +6,17 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { changePassword } from "~/auth/password-change.server";
 import { NEW_PASSWORD_HINT, newPasswordSchema } from "~/auth/password-policy.server";
 import { requireActor, requireStepUpSession } from "~/auth/session.server";
 import { fieldErrors, readForm } from "~/forms.server";
+import { serviceCall } from "~/http.server";
 import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, errorFor, TextInput, type FieldError } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Change your password – Crosswalk" }];
 
@@ -47,11 +49,13 @@ export async function action({ request, context }: ActionFunctionArgs) {
     const errors = fieldErrors(submission.reply({ hideFields: [...FIELDS] }), FIELDS);
     return data<{ errors: FieldError[] }>({ errors }, { status: 400 });
   }
-  const result = await changePassword(ctx, {
-    currentSessionId: session.sessionId,
-    currentPassword: submission.value.currentPassword,
-    newPassword: submission.value.password,
-  });
+  const result = await serviceCall(() =>
+    changePassword(ctx, {
+      currentSessionId: session.sessionId,
+      currentPassword: submission.value.currentPassword,
+      newPassword: submission.value.password,
+    }),
+  );
   if (!result.ok) return data<{ errors: FieldError[] }>({ errors: result.errors }, { status: 400 });
   return redirect("/account/password?done=password-changed");
 }
@@ -71,7 +75,7 @@ export default function ChangePassword() {
             When you change your password, every other browser signed in to your account is signed
             out. This one stays signed in.
           </p>
-          <Form method="post" action="/account/password" noValidate>
+          <PostForm action="/account/password" noValidate>
             {/* The email lets password managers save the new password against the right account. */}
             <input type="hidden" name="username" autoComplete="username" value={email} />
             <TextInput
@@ -100,7 +104,7 @@ export default function ChangePassword() {
               error={errorFor(errors, "confirm")}
             />
             <Button>Change password</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -4,7 +4,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { issueRecoveryCodes, type RecoveryCodesView } from "~/auth/second-factor.server";
 import {
   requestMeta,
@@ -15,6 +15,7 @@ import {
 import { Button } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
 import { WarningText } from "~/ui/warning-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Your recovery codes – Crosswalk" }];
 
@@ -92,9 +93,9 @@ export default function RecoveryCodes() {
                 reset your second factor.
               </WarningText>
             ) : null}
-            <Form method="post">
+            <PostForm>
               <Button>Make new recovery codes</Button>
-            </Form>
+            </PostForm>
             <p className="govuk-body">
               <Link className="govuk-link" to={page.next}>
                 Continue

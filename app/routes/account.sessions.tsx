@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { blankSessionCookie, endOwnSession, listOwnSessions } from "~/auth/account-sessions.server";
 import { requireStepUpSession } from "~/auth/session.server";
@@ -16,6 +16,7 @@ import { formatDateTime } from "~/ui/dates";
 import { ActionButton } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
 import { SummaryList } from "~/ui/summary-list";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Your sign-ins – Crosswalk" }];
 
@@ -101,7 +102,7 @@ export default function YourSignIns() {
                     { key: "How", value: signIn.method },
                   ]}
                 />
-                <Form method="post" action="/account/sessions">
+                <PostForm action="/account/sessions">
                   <input type="hidden" name="session" value={signIn.publicId} />
                   <ActionButton
                     variant={signIn.current ? "secondary" : "warning"}
@@ -113,7 +114,7 @@ export default function YourSignIns() {
                   >
                     {signIn.current ? "Sign out of this browser" : "End this sign-in"}
                   </ActionButton>
-                </Form>
+                </PostForm>
               </div>
             </div>
           ))}

@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { AGENCY_KIND_LABELS } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
@@ -21,6 +21,7 @@ import { SuccessBanner } from "~/ui/success-banner";
 import { SummaryList } from "~/ui/summary-list";
 import { Tag } from "~/ui/tag";
 import { WarningText } from "~/ui/warning-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: agency }) => [
   { title: `${agency ? agency.name : "Agency"} – Crosswalk` },
@@ -100,7 +101,7 @@ export default function ChangeAgency() {
           />
 
           <h2 className="govuk-heading-m">Change the agency&apos;s details</h2>
-          <Form method="post" action={path} noValidate key={agency.id}>
+          <PostForm action={path} noValidate key={agency.id}>
             <input type="hidden" name="intent" value="update" />
             <AgencyFields
               answers={
@@ -114,7 +115,7 @@ export default function ChangeAgency() {
               errors={errors}
             />
             <Button>Save changes</Button>
-          </Form>
+          </PostForm>
 
           <h2 className="govuk-heading-m">Single sign-on</h2>
           <p className="govuk-body">
@@ -132,10 +133,10 @@ export default function ChangeAgency() {
                 The agency&apos;s people keep their accounts and can still sign in. To stop someone
                 signing in, deactivate their account on the user accounts page.
               </WarningText>
-              <Form method="post" action={path}>
+              <PostForm action={path}>
                 <input type="hidden" name="intent" value="deactivate" />
                 <ActionButton variant="warning">Deactivate agency</ActionButton>
-              </Form>
+              </PostForm>
             </>
           ) : (
             <>
@@ -143,10 +144,10 @@ export default function ChangeAgency() {
               <p className="govuk-body">
                 A reactivated agency can be chosen for new accounts again.
               </p>
-              <Form method="post" action={path}>
+              <PostForm action={path}>
                 <input type="hidden" name="intent" value="reactivate" />
                 <ActionButton variant="secondary">Reactivate agency</ActionButton>
-              </Form>
+              </PostForm>
             </>
           )}
         </div>

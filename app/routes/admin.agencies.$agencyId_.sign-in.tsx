@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { CALLBACK_PATH, isLoopbackIssuer } from "~/auth/single-sign-on.server";
@@ -25,6 +25,7 @@ import { Radios } from "~/ui/radios";
 import { SuccessBanner } from "~/ui/success-banner";
 import { SummaryList } from "~/ui/summary-list";
 import { Tag } from "~/ui/tag";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
   { title: `Single sign-on${page ? ` – ${page.agencyName}` : ""} – Crosswalk` },
@@ -157,7 +158,7 @@ export default function AgencySignInPage() {
             URI, then enter what it gives you.
           </p>
           {/* A new key once saved: the fields start again from what was saved (the secret empty). */}
-          <Form method="post" noValidate key={`${page.agencyId}-${page.updatedAt ?? ""}`}>
+          <PostForm noValidate key={`${page.agencyId}-${page.updatedAt ?? ""}`}>
             <TextInput
               id="issuer"
               label="Issuer"
@@ -210,7 +211,7 @@ export default function AgencySignInPage() {
               error={errorFor("enabled")}
             />
             <Button>Save single sign-on</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

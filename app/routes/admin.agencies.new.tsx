@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData } from "@remix-run/react";
+import { useActionData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -21,6 +21,7 @@ import {
 } from "~/ui/agency-form";
 import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary } from "~/ui/form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Add an agency – Crosswalk" }];
 
@@ -58,10 +59,10 @@ export default function NewAgency() {
           <ErrorSummary errors={errors} />
           <span className="govuk-caption-l">Partnership administration</span>
           <h1 className="govuk-heading-l">Add an agency</h1>
-          <Form method="post" action="/admin/agencies/new" noValidate>
+          <PostForm action="/admin/agencies/new" noValidate>
             <AgencyFields answers={result?.answers ?? EMPTY_AGENCY} errors={errors} />
             <Button>Add agency</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm, wholeNumberField } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -16,6 +16,7 @@ import {
 import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Emergency access – Crosswalk" }];
 
@@ -55,7 +56,7 @@ export default function EmergencyAccessSettings() {
             The access ends by itself after this time, is flagged to the partnership lead and
             auditors, and is reviewed. Accesses already open keep the end they were given.
           </p>
-          <Form method="post" action="/admin/emergency-access" noValidate>
+          <PostForm action="/admin/emergency-access" noValidate>
             <TextInput
               id="minutes"
               label="How long emergency access lasts, in minutes"
@@ -65,7 +66,7 @@ export default function EmergencyAccessSettings() {
               error={errors[0]?.message}
             />
             <Button>Save</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

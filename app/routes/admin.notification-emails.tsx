@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useLoaderData } from "@remix-run/react";
+import { useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
@@ -16,6 +16,7 @@ import { formatDateTime } from "~/ui/dates";
 import { LinkButton } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
 import { Table } from "~/ui/table";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Notification emails not sent – Crosswalk" }];
 
@@ -72,12 +73,12 @@ export default function NotificationEmails() {
               formatDateTime(new Date(letter.createdAt)),
               letter.attempts,
               letter.lastError ?? "",
-              <Form method="post" key="retry">
+              <PostForm key="retry">
                 <input type="hidden" name="id" value={letter.id} />
                 <LinkButton hiddenContext={` the email to ${letter.recipient}`}>
                   Send again
                 </LinkButton>
-              </Form>,
+              </PostForm>,
             ],
           }))}
         />

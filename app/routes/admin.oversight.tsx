@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm, wholeNumberField } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -13,6 +13,7 @@ import { getSuppressionThreshold, setSuppressionThreshold } from "~/services/ove
 import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Dashboard exports – Crosswalk" }];
 
@@ -53,7 +54,7 @@ export default function OversightSettings() {
             Counts below this number are shown as &ldquo;fewer than&rdquo; it instead, and another
             count is hidden with them where it would let the hidden one be worked out.
           </p>
-          <Form method="post" action="/admin/oversight" noValidate>
+          <PostForm action="/admin/oversight" noValidate>
             <TextInput
               id="threshold"
               label="Smallest count an export may show"
@@ -63,7 +64,7 @@ export default function OversightSettings() {
               error={errors[0]?.message}
             />
             <Button>Save</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

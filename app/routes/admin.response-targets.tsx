@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { RAG_CODES, RAG_RATINGS, type RagRating } from "../../policies";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
@@ -20,6 +20,7 @@ import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, TextInput, type FieldError } from "~/ui/form";
 import { Select } from "~/ui/select";
 import { SuccessBanner } from "~/ui/success-banner";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Response targets – Crosswalk" }];
 
@@ -103,7 +104,7 @@ export default function ResponseTargetsPage() {
             red target and a routine one to the green. New targets apply to referrals submitted or
             routed from now on.
           </p>
-          <Form method="post" action="/admin/response-targets" noValidate>
+          <PostForm action="/admin/response-targets" noValidate>
             {RAG_CODES.map((rag) => (
               <fieldset className="govuk-fieldset govuk-!-margin-bottom-6" key={rag}>
                 <legend className="govuk-fieldset__legend govuk-fieldset__legend--m">
@@ -128,7 +129,7 @@ export default function ResponseTargetsPage() {
               </fieldset>
             ))}
             <Button>Save response targets</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import {
   AGENCY_KINDS,
@@ -43,6 +43,7 @@ import { asTyped } from "~/ui/plain-text";
 import { Select } from "~/ui/select";
 import { SuccessBanner } from "~/ui/success-banner";
 import { Tag } from "~/ui/tag";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Information sharing agreement – Crosswalk" }];
 
@@ -203,7 +204,7 @@ export default function SharingAgreementPage() {
           ) : (
             <p className="govuk-body">No review date is set.</p>
           )}
-          <Form method="post" action={PATH} noValidate>
+          <PostForm action={PATH} noValidate>
             <input type="hidden" name="intent" value="review-date" />
             <DateInput
               id="reviewDate"
@@ -219,7 +220,7 @@ export default function SharingAgreementPage() {
               errorParts={result?.dateParts}
             />
             <Button>Save review date</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
 
@@ -239,7 +240,7 @@ export default function SharingAgreementPage() {
             If the agreement already lets one kind of agency share with the other, the purposes you
             choose are added to it.
           </p>
-          <Form method="post" action={PATH} noValidate>
+          <PostForm action={PATH} noValidate>
             <input type="hidden" name="intent" value="add" />
             <Select
               id="fromKind"
@@ -267,7 +268,7 @@ export default function SharingAgreementPage() {
               error={errorFor("purposes")}
             />
             <Button>Add permission</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

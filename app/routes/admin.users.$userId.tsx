@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { ROLE_DESCRIPTIONS } from "../../policies";
 import {
@@ -43,6 +43,7 @@ import {
   userAnswers,
   type UserAnswers,
 } from "~/ui/user-form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
   { title: `${page ? page.user.displayName : "User account"} – Crosswalk` },
@@ -221,7 +222,7 @@ export default function UserAccount() {
           ) : (
             <>
               <h2 className="govuk-heading-m">Change their details</h2>
-              <Form method="post" action={path} noValidate key={user.id}>
+              <PostForm action={path} noValidate key={user.id}>
                 <input type="hidden" name="intent" value="update" />
                 <UserFields
                   answers={
@@ -239,7 +240,7 @@ export default function UserAccount() {
                 />
                 <p className="govuk-body">The change takes effect on their very next request.</p>
                 <Button>Save changes</Button>
-              </Form>
+              </PostForm>
               {user.isActive ? (
                 <>
                   <h2 className="govuk-heading-m">Set-password link</h2>
@@ -251,12 +252,12 @@ export default function UserAccount() {
                     Their current password stops working at once and every session they have open
                     ends.
                   </WarningText>
-                  <Form method="post" action={path}>
+                  <PostForm action={path}>
                     <input type="hidden" name="intent" value="reset" />
                     <ActionButton variant="secondary" id="reset">
                       Create a new set-password link
                     </ActionButton>
-                  </Form>
+                  </PostForm>
                   {activeSessions > 0 ? (
                     <>
                       <h2 className="govuk-heading-m">End their sessions</h2>
@@ -265,12 +266,12 @@ export default function UserAccount() {
                         session they have open. They can sign in again with their password and
                         second factor.
                       </p>
-                      <Form method="post" action={path}>
+                      <PostForm action={path}>
                         <input type="hidden" name="intent" value="end-sessions" />
                         <ActionButton variant="secondary">
                           End all of this person&apos;s sessions
                         </ActionButton>
-                      </Form>
+                      </PostForm>
                     </>
                   ) : null}
                   <h2 className="govuk-heading-m">Reset their second factor</h2>
@@ -282,10 +283,10 @@ export default function UserAccount() {
                     in with their password sets it up.
                   </p>
                   <WarningText>Every session they have open ends at once.</WarningText>
-                  <Form method="post" action={path}>
+                  <PostForm action={path}>
                     <input type="hidden" name="intent" value="reset-second-factor" />
                     <ActionButton variant="warning">Reset second factor</ActionButton>
-                  </Form>
+                  </PostForm>
                   <h2 className="govuk-heading-m">Deactivate the account</h2>
                   <p className="govuk-body">
                     They will not be able to sign in until the account is reactivated, and any
@@ -293,10 +294,10 @@ export default function UserAccount() {
                     did.
                   </p>
                   <WarningText>Every session they have open ends at once.</WarningText>
-                  <Form method="post" action={path}>
+                  <PostForm action={path}>
                     <input type="hidden" name="intent" value="deactivate" />
                     <ActionButton variant="warning">Deactivate account</ActionButton>
-                  </Form>
+                  </PostForm>
                 </>
               ) : (
                 <>
@@ -305,10 +306,10 @@ export default function UserAccount() {
                     They can sign in again with their existing password. If they never set one or
                     have forgotten it, create a new set-password link after reactivating.
                   </p>
-                  <Form method="post" action={path}>
+                  <PostForm action={path}>
                     <input type="hidden" name="intent" value="reactivate" />
                     <ActionButton variant="secondary">Reactivate account</ActionButton>
-                  </Form>
+                  </PostForm>
                 </>
               )}
             </>

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { setPasswordUrl } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm } from "~/forms.server";
@@ -23,6 +23,7 @@ import {
   UserFields,
   userAnswers,
 } from "~/ui/user-form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Add a user – Crosswalk" }];
 
@@ -113,7 +114,7 @@ export default function NewUser() {
                 You will get a one-time link for the person to set their own password. You never
                 choose or see their password.
               </p>
-              <Form method="post" action="/admin/users/new" noValidate>
+              <PostForm action="/admin/users/new" noValidate>
                 <UserFields
                   answers={result?.answers ?? EMPTY_USER}
                   errors={errors}
@@ -121,7 +122,7 @@ export default function NewUser() {
                   withEmail
                 />
                 <Button>Add user</Button>
-              </Form>
+              </PostForm>
             </>
           )}
         </div>

@@ -4,7 +4,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData } from "@remix-run/react";
+import { Link, useActionData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -16,6 +16,7 @@ import { Button, ErrorSummary, TextInput, errorFor, type FieldError } from "~/ui
 import { asTyped, plainText } from "~/ui/plain-text";
 import { ReplicaDelayNotice } from "~/ui/replica-delay-notice";
 import { Table } from "~/ui/table";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [
   { title: "Look up a young person – Access log – Crosswalk" },
@@ -73,7 +74,7 @@ export default function LookUpYoungPerson() {
           Find a young person to see everyone who opened, searched for or changed their records.
           Your lookup is recorded in the access log.
         </p>
-        <Form method="post" action="/audit/young-people">
+        <PostForm action="/audit/young-people">
           <TextInput
             id="name"
             label="Young person's name"
@@ -84,7 +85,7 @@ export default function LookUpYoungPerson() {
             spellCheck={false}
           />
           <Button>Look up</Button>
-        </Form>
+        </PostForm>
       </div>
       {result?.matches ? (
         <div className="govuk-grid-column-full">

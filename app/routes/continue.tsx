@@ -1,10 +1,11 @@
 import { data, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { heldSubmission } from "~/auth/held-submissions.server";
 import { HELD_COOKIE, heldToken, requireActor } from "~/auth/session.server";
 import { Button } from "~/ui/form";
 import { WarningText } from "~/ui/warning-text";
+import { PostForm, withoutSubmissionId } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Your form has not been saved yet – Crosswalk" }];
 
@@ -56,12 +57,16 @@ export default function Continue() {
           You were signed out before it was saved, so nothing has been saved. What you typed was
           kept: send it now, or go back to the page and change it first.
         </WarningText>
-        <Form method="post" action={held.path} reloadDocument>
-          {held.fields.map(([name, value], index) => (
+        <PostForm
+          action={held.path}
+          reloadDocument
+          submissionId={withoutSubmissionId(held.fields).submissionId}
+        >
+          {withoutSubmissionId(held.fields).fields.map(([name, value], index) => (
             <input key={`${name}-${index}`} type="hidden" name={name} value={value} />
           ))}
           <Button>Send it now</Button>
-        </Form>
+        </PostForm>
         <p className="govuk-body">
           <Link className="govuk-link" to={held.path}>
             Go back to the page instead

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireActorFor, requireStepUp } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
@@ -31,6 +31,7 @@ import {
   youngPersonAnswers,
   type YoungPersonAnswers,
 } from "~/ui/young-person-form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Emergency access – Crosswalk" }];
 
@@ -159,12 +160,12 @@ export default function EmergencyAccess() {
           <li>the partnership lead reviews whether your access was appropriate</li>
         </ul>
         <h2 className="govuk-heading-m">Find the young person</h2>
-        <Form method="post" action="/emergency-access" noValidate>
+        <PostForm action="/emergency-access" noValidate>
           <SearchFields answers={answers} errors={searchErrors} />
           <Button name="intent" value="search">
             Search
           </Button>
-        </Form>
+        </PostForm>
         {matches !== null ? (
           <Matches
             matches={matches}
@@ -284,7 +285,7 @@ function MatchCard({
         <p className="govuk-body">
           Known to {knownTo}. You cannot see their record unless you open emergency access.
         </p>
-        <Form method="post" action="/emergency-access" noValidate>
+        <PostForm action="/emergency-access" noValidate>
           <input type="hidden" name="intent" value="open" />
           <input type="hidden" name="handle" value={match.handle} />
           <input type="hidden" name="match" value={place} />
@@ -312,7 +313,7 @@ function MatchCard({
           <ActionButton variant="warning" hiddenContext={` to possible match ${place}`}>
             Open emergency access
           </ActionButton>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );

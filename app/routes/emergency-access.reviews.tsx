@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
@@ -30,6 +30,7 @@ import { SummaryList } from "~/ui/summary-list";
 import { Table } from "~/ui/table";
 import { Tag } from "~/ui/tag";
 import { Textarea } from "~/ui/textarea";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Emergency access reviews – Crosswalk" }];
 
@@ -223,7 +224,7 @@ function AwaitingReview({
             },
           ]}
         />
-        <Form method="post" action="/emergency-access/reviews" noValidate>
+        <PostForm action="/emergency-access/reviews" noValidate>
           <input type="hidden" name="accessId" value={access.id} />
           <Radios
             name={`outcome-${access.id}`}
@@ -243,7 +244,7 @@ function AwaitingReview({
           <ActionButton hiddenContext={`: ${access.youngPerson.name}, opened by ${opener}`}>
             Record review
           </ActionButton>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );

@@ -17,6 +17,7 @@ import { ActionButton, Button } from "~/ui/form";
 import { Select } from "~/ui/select";
 import { SuccessBanner } from "~/ui/success-banner";
 import { Tag } from "~/ui/tag";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Notifications – Crosswalk" }];
 
@@ -101,13 +102,13 @@ export default function Notifications() {
           <Button>Show notifications</Button>
         </Form>
         {page.notifications.some((notification) => !notification.read) ? (
-          <Form method="post">
+          <PostForm>
             <input type="hidden" name="intent" value="read-all" />
             <input type="hidden" name="kind" value={page.kind ?? ""} />
             <ActionButton variant="secondary">
               {kindLabel ? "Mark all of these as read" : "Mark all as read"}
             </ActionButton>
-          </Form>
+          </PostForm>
         ) : null}
         {page.notifications.length === 0 ? (
           <p className="govuk-body">
@@ -137,7 +138,7 @@ export default function Notifications() {
                   </Link>
                 </p>
                 {notification.read ? null : (
-                  <Form method="post">
+                  <PostForm>
                     <input type="hidden" name="intent" value="read" />
                     <input type="hidden" name="id" value={notification.id} />
                     <ActionButton
@@ -146,7 +147,7 @@ export default function Notifications() {
                     >
                       Mark as read
                     </ActionButton>
-                  </Form>
+                  </PostForm>
                 )}
               </li>
             ))}

@@ -1,5 +1,5 @@
 import type { LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
-import { Form, useLoaderData, useLocation } from "@remix-run/react";
+import { useLoaderData, useLocation } from "@remix-run/react";
 import { serviceCall } from "~/http.server";
 import { readCellQuery, requireOverseer } from "~/oversight-routes.server";
 import { dashboardHref, drillHref } from "~/services/oversight";
@@ -13,6 +13,7 @@ import { SummaryList } from "~/ui/summary-list";
 import { Table } from "~/ui/table";
 import { untypableMessage } from "~/ui/plain-text";
 import { Textarea } from "~/ui/textarea";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Referrals behind a number – Crosswalk" }];
 
@@ -107,8 +108,7 @@ export default function CellReferrals() {
               reason and every referral in it. Keep it only as long as you need it.
             </p>
             {/* A real form submission, so the browser saves the file the server sends back. */}
-            <Form
-              method="post"
+            <PostForm
               action={`/oversight/referrals/export?${query.toString()}`}
               reloadDocument
               noValidate
@@ -121,7 +121,7 @@ export default function CellReferrals() {
                 error={exportError ?? undefined}
               />
               <Button>Download the list with names (CSV)</Button>
-            </Form>
+            </PostForm>
           </div>
         </div>
       ) : null}

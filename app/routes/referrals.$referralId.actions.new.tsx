@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireActorForRecord } from "~/auth/session.server";
 import { fieldErrors, readForm, uuidParam } from "~/forms.server";
@@ -28,6 +28,7 @@ import { Button, ErrorSummary } from "~/ui/form";
 import { asTyped, plainText } from "~/ui/plain-text";
 import { Select } from "~/ui/select";
 import { Textarea } from "~/ui/textarea";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Add an action – Crosswalk" }];
 
@@ -138,7 +139,7 @@ export default function AddAction() {
             {page.youngPersonName ? ` · ${page.youngPersonName}` : null}
           </span>
           <h1 className="govuk-heading-l">Add an action</h1>
-          <Form method="post" action={`${casePath}/actions/new`} noValidate>
+          <PostForm action={`${casePath}/actions/new`} noValidate>
             <Textarea
               id="description"
               label="What needs to be done?"
@@ -167,7 +168,7 @@ export default function AddAction() {
               errorParts={result?.dateParts}
             />
             <Button>Add action</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -6,7 +6,6 @@ import {
   type MetaFunction,
 } from "@remix-run/node";
 import {
-  Form,
   useActionData,
   useLoaderData,
   useSearchParams,
@@ -33,6 +32,7 @@ import {
   StepQuestions,
   type QuestionStep,
 } from "~/ui/referral-questions";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
   { title: `${page ? STEP_TITLES[page.step] : "Referral"} – Crosswalk` },
@@ -182,7 +182,7 @@ export default function QuestionPage() {
           ) : null}
           <span className="govuk-caption-l">Referral {page.reference}</span>
           <h1 className="govuk-heading-l">{STEP_TITLES[page.step]}</h1>
-          <Form method="post" action={formAction} noValidate ref={form}>
+          <PostForm action={formAction} noValidate ref={form}>
             {returnTo ? <input type="hidden" name="returnTo" value="check" /> : null}
             <StepQuestions
               step={page.step}
@@ -191,7 +191,7 @@ export default function QuestionPage() {
               agencies={page.agencies}
             />
             <Button>Save and continue</Button>
-          </Form>
+          </PostForm>
           <p className="govuk-body">Your answers are saved as a draft each time you continue.</p>
         </div>
       </div>

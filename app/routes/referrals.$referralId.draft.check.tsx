@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
 import { CONCERN_ROLES, RISK_INDICATORS, SEVERITIES, THEMES, URGENCIES } from "../../policies";
@@ -19,6 +19,7 @@ import { discardDraft, getDraft, submitReferral } from "~/services/referrals.ser
 import { formatDate } from "~/ui/dates";
 import { ActionButton, Button, ErrorSummary } from "~/ui/form";
 import { WarningText } from "~/ui/warning-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [
   { title: "Check your answers before sending the referral – Crosswalk" },
@@ -293,20 +294,20 @@ export default function CheckAnswers() {
             {outstanding} answer{outstanding === 1 ? " is" : "s are"} still missing.
           </p>
         ) : null}
-        <Form method="post" action={`/referrals/${draft.id}/draft/check`}>
+        <PostForm action={`/referrals/${draft.id}/draft/check`}>
           <input type="hidden" name="version" value={draft.version} />
           <div className="govuk-button-group">
             <Button name="intent" value="submit">
               Send referral
             </Button>
           </div>
-        </Form>
-        <Form method="post" action={`/referrals/${draft.id}/draft/check`}>
+        </PostForm>
+        <PostForm action={`/referrals/${draft.id}/draft/check`}>
           <input type="hidden" name="version" value={draft.version} />
           <ActionButton variant="warning" name="intent" value="discard">
             Discard this draft
           </ActionButton>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );

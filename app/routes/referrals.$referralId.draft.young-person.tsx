@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useLoaderData, useSearchParams } from "@remix-run/react";
 import type { ReactNode } from "react";
 import { z } from "zod";
 import { requireActorForRecord } from "~/auth/session.server";
@@ -31,6 +31,7 @@ import {
   type YoungPersonAnswers,
 } from "~/ui/young-person-form";
 import { WarningText } from "~/ui/warning-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Who is the referral about? – Crosswalk" }];
 
@@ -210,7 +211,7 @@ export default function YoungPersonStep() {
         </>
       ) : null}
       {details ? <h2 className="govuk-heading-m">Record a new young person</h2> : null}
-      <Form method="post" action={path} noValidate>
+      <PostForm action={path} noValidate>
         {returnTo ? <input type="hidden" name="returnTo" value="check" /> : null}
         <SearchFields answers={answers} errors={errors} />
         {!details ? (
@@ -236,7 +237,7 @@ export default function YoungPersonStep() {
             </div>
           </>
         )}
-      </Form>
+      </PostForm>
     </Frame>
   );
 }
@@ -306,14 +307,14 @@ function CandidateCard({
             { key: "Matched on", value: candidate.matchedOn.join(", ") || "similar details" },
           ]}
         />
-        <Form method="post" action={path}>
+        <PostForm action={path}>
           <input type="hidden" name="intent" value="choose" />
           <input type="hidden" name="youngPersonId" value={candidate.id} />
           {returnTo ? <input type="hidden" name="returnTo" value="check" /> : null}
           <ActionButton variant="secondary" hiddenContext={`: ${name}`}>
             Refer this young person
           </ActionButton>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );

@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
@@ -25,6 +25,7 @@ import {
 } from "~/ui/note-form";
 import { asTyped, plainText } from "~/ui/plain-text";
 import { Textarea } from "~/ui/textarea";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Correct a note – Crosswalk" }];
 
@@ -119,7 +120,7 @@ export default function CorrectNote() {
               could read stay within your agency.
             </p>
           ) : null}
-          <Form method="post" action={`${casePath}/notes/${noteId}/correct`} noValidate>
+          <PostForm action={`${casePath}/notes/${noteId}/correct`} noValidate>
             {/* Shown again after an error, the form still names the version the person corrected. */}
             <input type="hidden" name="version" value={result?.version ?? note.version} />
             <NoteFields
@@ -138,7 +139,7 @@ export default function CorrectNote() {
               error={errors.find((error) => error.field === "reason")?.message}
             />
             <Button>Save correction</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -23,6 +23,7 @@ import {
   noteErrors,
   noteInputOf,
 } from "~/ui/note-form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Add a contact or note – Crosswalk" }];
 
@@ -80,7 +81,7 @@ export default function AddNote() {
             {page.youngPersonName ? ` · ${page.youngPersonName}` : null}
           </span>
           <h1 className="govuk-heading-l">Add a contact or note</h1>
-          <Form method="post" action={`${casePath}/notes/new`} noValidate>
+          <PostForm action={`${casePath}/notes/new`} noValidate>
             <NoteFields
               answers={result?.answers ?? newNoteAnswers(page.today)}
               errors={errors}
@@ -88,7 +89,7 @@ export default function AddNote() {
               agencyName={page.agencyName}
             />
             <Button>Add note</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

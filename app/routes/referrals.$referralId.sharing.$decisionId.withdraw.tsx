@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { SHARE_DECISIONS } from "../../policies";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
@@ -21,6 +21,7 @@ import {
   withdrawalErrors,
 } from "~/ui/decision-form";
 import { Button, ErrorSummary } from "~/ui/form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [
   { title: "Record that consent was withdrawn – Crosswalk" },
@@ -95,18 +96,14 @@ export default function WithdrawConsent() {
             The decision that relied on this consent: {page.decision.summary}.
           </p>
           <WithdrawalEffects page={page} />
-          <Form
-            method="post"
-            action={`${casePath}/sharing/${page.decision.id}/withdraw`}
-            noValidate
-          >
+          <PostForm action={`${casePath}/sharing/${page.decision.id}/withdraw`} noValidate>
             <WithdrawalFields
               answers={result?.answers ?? newWithdrawalAnswers(page.today)}
               errors={errors}
               dateParts={result?.dateParts ?? []}
             />
             <Button>Record the withdrawal</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -22,6 +22,7 @@ import {
   shareDecisionOf,
 } from "~/ui/decision-form";
 import { Button, ErrorSummary } from "~/ui/form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
   {
@@ -156,7 +157,7 @@ export default function RecordDecision() {
                   basis.
                 </p>
               ) : null}
-              <Form method="post" action={`${formPath}${query(decision)}`} noValidate>
+              <PostForm action={`${formPath}${query(decision)}`} noValidate>
                 {page.returnTo === "check" ? (
                   <input type="hidden" name="returnTo" value="check" />
                 ) : null}
@@ -170,7 +171,7 @@ export default function RecordDecision() {
                   current={page.current}
                 />
                 <Button>Record the decision</Button>
-              </Form>
+              </PostForm>
             </>
           )}
         </div>

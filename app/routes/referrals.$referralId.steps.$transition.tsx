@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -30,6 +30,7 @@ import {
   StepFields,
   type StepPage,
 } from "~/ui/referral-step-forms";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction<typeof loader> = ({ data: page }) => [
   { title: `${page ? STEP_PAGES[page.transition].title : "Referral"} – Crosswalk` },
@@ -116,11 +117,7 @@ export default function StepPageView() {
             {referral.youngPerson ? `: ${referral.youngPerson.name}` : ""}
           </span>
           <h1 className="govuk-heading-l">{definition.title}</h1>
-          <Form
-            method="post"
-            action={`/referrals/${referral.id}/steps/${page.transition}`}
-            noValidate
-          >
+          <PostForm action={`/referrals/${referral.id}/steps/${page.transition}`} noValidate>
             <input type="hidden" name="version" value={referral.version} />
             <StepFields
               transition={page.transition}
@@ -131,7 +128,7 @@ export default function StepPageView() {
               errors={errors}
             />
             <Button>{definition.button}</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -4,7 +4,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useLoaderData } from "@remix-run/react";
+import { Link, useLoaderData } from "@remix-run/react";
 import { requireActorFor } from "~/auth/session.server";
 import { readForm } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -14,6 +14,7 @@ import { Button, LinkButton } from "~/ui/form";
 import { SuccessBanner } from "~/ui/success-banner";
 import { Table } from "~/ui/table";
 import { WarningText } from "~/ui/warning-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Make a referral – Crosswalk" }];
 
@@ -58,9 +59,9 @@ export default function MakeAReferral() {
         <p className="govuk-body">
           Your answers are saved as a draft as you go. You can check them all before you send it.
         </p>
-        <Form method="post" action="/referrals/new">
+        <PostForm action="/referrals/new">
           <Button>Start a referral</Button>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );
@@ -104,11 +105,11 @@ function UnfinishedDrafts({ drafts }: { drafts: OwnDraft[] }) {
                 </Link>
               </li>
               <li>
-                <Form method="post" action={`/referrals/${draft.id}/draft/check`}>
+                <PostForm action={`/referrals/${draft.id}/draft/check`}>
                   <input type="hidden" name="version" value={draft.version} />
                   <input type="hidden" name="intent" value="discard" />
                   <LinkButton hiddenContext={` referral ${draft.reference}`}>Discard</LinkButton>
-                </Form>
+                </PostForm>
               </li>
             </ul>,
           ],

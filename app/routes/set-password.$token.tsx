@@ -6,13 +6,14 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { NEW_PASSWORD_HINT, newPasswordSchema } from "~/auth/password-policy.server";
 import { requestMeta } from "~/auth/session.server";
 import { checkSetPasswordLink, setPasswordWithLink } from "~/auth/set-password-links.server";
 import { fieldErrors, readForm } from "~/forms.server";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = ({ error }) => [
   { title: `${error ? "This link no longer works" : "Set your password"} – Crosswalk` },
@@ -83,7 +84,7 @@ export default function SetPassword() {
           This is the account for <strong>{account.displayName}</strong> ({account.email}). This
           link works once.
         </p>
-        <Form method="post" noValidate>
+        <PostForm noValidate>
           {/* The email lets password managers save the new password against the right account. */}
           <input type="hidden" name="username" autoComplete="username" value={account.email} />
           <TextInput
@@ -102,7 +103,7 @@ export default function SetPassword() {
             error={errorFor("confirm")}
           />
           <Button>Set password</Button>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );

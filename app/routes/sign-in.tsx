@@ -6,7 +6,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { signIn } from "~/auth/sign-in.server";
 import {
@@ -19,6 +19,7 @@ import { fieldErrors, readForm } from "~/forms.server";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { NotificationBanner } from "~/ui/notification-banner";
 import { asTyped, plainText } from "~/ui/plain-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Sign in – Crosswalk" }];
 
@@ -112,7 +113,7 @@ export default function SignIn() {
         <p className="govuk-body">
           Use the email address your partnership&apos;s administrator set up for you.
         </p>
-        <Form method="post" noValidate>
+        <PostForm noValidate>
           <input type="hidden" name="returnTo" value={searchParams.get("returnTo") ?? ""} />
           <TextInput
             id="email"
@@ -131,7 +132,7 @@ export default function SignIn() {
             error={errorFor("password")}
           />
           <Button>Sign in</Button>
-        </Form>
+        </PostForm>
         <p className="govuk-body">
           <Link
             className="govuk-link"

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { z } from "zod";
 import { confirmEnrolment, startEnrolment } from "~/auth/second-factor.server";
 import {
@@ -17,6 +17,7 @@ import {
 import { readForm } from "~/forms.server";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { codeProblemMessage } from "~/ui/second-factor-form";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Set up your authenticator app – Crosswalk" }];
 
@@ -122,7 +123,7 @@ export default function Enrol() {
           </div>
         </details>
         <h2 className="govuk-heading-m">2. Enter the code it shows</h2>
-        <Form method="post" noValidate>
+        <PostForm noValidate>
           <input type="hidden" name="returnTo" value={page.returnTo} />
           <TextInput
             id="code"
@@ -135,7 +136,7 @@ export default function Enrol() {
             error={errors[0]?.message}
           />
           <Button>Continue</Button>
-        </Form>
+        </PostForm>
       </div>
     </div>
   );

@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useSearchParams } from "@remix-run/react";
+import { Link, useActionData, useSearchParams } from "@remix-run/react";
 import { z } from "zod";
 import { requestMeta, requireAnonymous, safeReturnPath } from "~/auth/session.server";
 import { startSingleSignOn } from "~/auth/single-sign-on.server";
@@ -13,6 +13,7 @@ import { fieldErrors, readForm } from "~/forms.server";
 import { BackLink } from "~/ui/back-link";
 import { Button, ErrorSummary, TextInput } from "~/ui/form";
 import { asTyped, plainText } from "~/ui/plain-text";
+import { PostForm } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Sign in with your organisation – Crosswalk" }];
 
@@ -146,7 +147,7 @@ export default function SignInWithOrganisation() {
             If your agency has set it up, you can sign in with the account you use at work (for
             example your Microsoft account) instead of a Crosswalk password.
           </p>
-          <Form method="post" noValidate>
+          <PostForm noValidate>
             <input type="hidden" name="returnTo" value={returnTo} />
             <TextInput
               id="email"
@@ -159,7 +160,7 @@ export default function SignInWithOrganisation() {
               error={errors.find((error) => error.field === "email")?.message}
             />
             <Button>Continue</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

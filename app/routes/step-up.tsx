@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
+import { Link, useActionData, useLoaderData } from "@remix-run/react";
 import { useState } from "react";
 import { z } from "zod";
 import { heldSubmission } from "~/auth/held-submissions.server";
@@ -23,6 +23,7 @@ import { NotificationBanner } from "~/ui/notification-banner";
 import { PasskeyButton } from "~/ui/passkey-button";
 import { passkeyProblemMessage } from "~/ui/passkeys";
 import { codeProblemMessage, SecondFactorCodeForm, type CodeMethod } from "~/ui/second-factor-form";
+import { PostForm, withoutSubmissionId } from "~/ui/post-form";
 
 export const meta: MetaFunction = () => [{ title: "Confirm it is you – Crosswalk" }];
 
@@ -148,12 +149,16 @@ export default function StepUp() {
             Nothing has been done yet. Continue to send the form you filled in, with your answers as
             you typed them.
           </p>
-          <Form method="post" action={result.resend.path} reloadDocument>
-            {result.resend.fields.map(([name, value], index) => (
+          <PostForm
+            action={result.resend.path}
+            reloadDocument
+            submissionId={withoutSubmissionId(result.resend.fields).submissionId}
+          >
+            {withoutSubmissionId(result.resend.fields).fields.map(([name, value], index) => (
               <input key={`${name}-${index}`} type="hidden" name={name} value={value} />
             ))}
             <Button>Continue</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     );

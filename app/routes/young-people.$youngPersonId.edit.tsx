@@ -5,7 +5,7 @@ import {
   type LoaderFunctionArgs,
   type MetaFunction,
 } from "@remix-run/node";
-import { Form, useActionData, useLoaderData } from "@remix-run/react";
+import { useActionData, useLoaderData } from "@remix-run/react";
 import { requireActorForRecord } from "~/auth/session.server";
 import { readForm, uuidParam } from "~/forms.server";
 import { serviceCall } from "~/http.server";
@@ -23,6 +23,7 @@ import {
   youngPersonAnswers,
   type YoungPersonAnswers,
 } from "~/ui/young-person-form";
+import { PostForm } from "~/ui/post-form";
 
 // A child's name stays out of the title, and so out of the browser's history.
 export const meta: MetaFunction = () => [{ title: "Correct a young person's details – Crosswalk" }];
@@ -100,7 +101,7 @@ export default function CorrectYoungPerson() {
             The details as they were are kept with your reason, and every agency involved sees the
             corrected ones.
           </p>
-          <Form method="post" action={`/young-people/${page.id}/edit`} noValidate>
+          <PostForm action={`/young-people/${page.id}/edit`} noValidate>
             <input type="hidden" name="version" value={page.version} />
             <SearchFields answers={answers} errors={errors} />
             <OtherDetailFields answers={answers} errors={errors} />
@@ -112,7 +113,7 @@ export default function CorrectYoungPerson() {
               rows={3}
             />
             <Button>Save the correction</Button>
-          </Form>
+          </PostForm>
         </div>
       </div>
     </>

@@ -41,6 +41,11 @@ const pendingEvents = new WeakMap<Transaction<Database>, NewAuditEvent[] | null>
 export function auditedTransaction<T>(
   db: Kysely<Database>,
   work: (trx: Transaction<Database>) => Promise<T>,
+  /**
+   * Runs once the work is done, with the events it recorded, before they are written: it may
+   * still write (a form's submission id is claimed here), or throw to roll everything back.
+   */
+  beforeCommit?: (trx: Transaction<Database>, events: readonly NewAuditEvent[]) => Promise<void>,
 ): Promise<T> {
   return db.transaction().execute(async (trx) => {
     const pending: NewAuditEvent[] = [];
@@ -49,6 +54,7 @@ export function auditedTransaction<T>(
       const result = await work(trx);
       // Closed first: an event recorded while the write runs would otherwise be lost.
       pendingEvents.set(trx, null);
+      if (beforeCommit) await beforeCommit(trx, pending);
       if (pending.length > 0) await trx.insertInto("audit_events").values(pending).execute();
       return result;
     } finally {

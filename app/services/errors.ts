@@ -41,3 +41,14 @@ export class InvalidInput extends Error {
     super(errors.map((error) => error.message).join("; "));
   }
 }
+
+/**
+ * The form was sent before, and that sending saved it: this one saved nothing. `location` is the
+ * page that shows what was saved (docs/decisions/018-one-time-submission-ids.md).
+ */
+export class AlreadySaved extends Error {
+  override name = "AlreadySaved";
+  constructor(readonly location: string) {
+    super("This form was already saved");
+  }
+}

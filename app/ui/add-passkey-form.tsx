@@ -4,6 +4,7 @@ import { useNavigate } from "@remix-run/react";
 import { useState, type FormEvent } from "react";
 import { Button, TextInput, type FieldError } from "./form";
 import { passkeyProblemMessage, postForm, usePasskeySupport } from "./passkeys";
+import { SubmissionIdField } from "./post-form";
 
 /**
  * "Add a passkey" on the person's passkeys page. Making a passkey needs JavaScript and a browser
@@ -104,6 +105,7 @@ export function AddPasskeyForm({
 
   return (
     <form method="post" noValidate onSubmit={(event) => void addPasskey(event)}>
+      <SubmissionIdField />
       <TextInput
         id="passkeyName"
         label="Name this passkey"

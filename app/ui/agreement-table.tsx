@@ -1,5 +1,5 @@
-import { Form } from "@remix-run/react";
 import { LinkButton } from "./form";
+import { PostForm } from "./post-form";
 
 /** One permission of the agreement, with the words people read. */
 export interface PermissionRow {
@@ -63,7 +63,7 @@ export function AgreementTable({
                 </ul>
               </td>
               <td className="govuk-table__cell">
-                <Form method="post" action={action}>
+                <PostForm action={action}>
                   <input type="hidden" name="intent" value="remove" />
                   <input type="hidden" name="fromKind" value={group.fromKind} />
                   <input type="hidden" name="toKind" value={row.toKind} />
@@ -72,7 +72,7 @@ export function AgreementTable({
                   >
                     Remove
                   </LinkButton>
-                </Form>
+                </PostForm>
               </td>
             </tr>
           ))}

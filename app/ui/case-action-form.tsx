@@ -1,4 +1,3 @@
-import { Form } from "@remix-run/react";
 import { z } from "zod";
 import {
   CASE_ACTION_STATUSES,
@@ -8,6 +7,7 @@ import {
 import { ErrorMessage, describedBy } from "./fieldset";
 import { ActionButton, TextInput, type FieldError } from "./form";
 import { plainText } from "./plain-text";
+import { PostForm } from "./post-form";
 
 /** The success banners of the case-work pages, by the `?done=` key they redirect to the case with. */
 export const CASE_WORK_DONE = {
@@ -75,7 +75,7 @@ export function ActionStatusForm({
   const statusError = errorFor(statusId);
   const choices = CASE_ACTION_UPDATE_CODES.filter((status) => status !== action.status);
   return (
-    <Form method="post" action={`/referrals/${referralId}/actions/${action.id}`} noValidate>
+    <PostForm action={`/referrals/${referralId}/actions/${action.id}`} noValidate>
       <input type="hidden" name="version" value={action.version} />
       <div className={`govuk-form-group${statusError ? " govuk-form-group--error" : ""}`}>
         <label className="govuk-label" htmlFor={statusId}>
@@ -109,6 +109,6 @@ export function ActionStatusForm({
       <ActionButton variant="secondary" hiddenContext={`: “${action.description}”`}>
         Update action
       </ActionButton>
-    </Form>
+    </PostForm>
   );
 }

@@ -1,5 +1,6 @@
-import { Form, Link } from "@remix-run/react";
+import { Link } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { PostForm } from "./post-form";
 
 export interface FrameIdentity {
   displayName: string;
@@ -94,14 +95,14 @@ export function Header({
                     </Link>
                   </li>
                   <li className="govuk-service-navigation__item">
-                    <Form method="post" action="/sign-out" className="app-sign-out">
+                    <PostForm action="/sign-out" className="app-sign-out">
                       <button
                         type="submit"
                         className="app-link-button govuk-service-navigation__link"
                       >
                         Sign out
                       </button>
-                    </Form>
+                    </PostForm>
                   </li>
                 </ul>
               </nav>

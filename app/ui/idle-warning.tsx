@@ -1,5 +1,6 @@
 import { useFetchers, useLocation, useNavigation } from "@remix-run/react";
 import { useCallback, useEffect, useRef, useState, type SyntheticEvent } from "react";
+import { SubmissionIdField } from "./post-form";
 
 /** How long before the idle timeout the warning appears. */
 const WARN_BEFORE_MS = 2 * 60_000;
@@ -191,6 +192,7 @@ export function IdleWarning({ idleTimeoutMs }: { idleTimeoutMs: number }) {
               Stay signed in
             </button>
             <form method="post" action="/sign-out" className="app-idle-warning__sign-out">
+              <SubmissionIdField />
               <button type="submit" className="govuk-button govuk-button--secondary">
                 Sign out
               </button>

@@ -1,5 +1,6 @@
-import { Form, Link } from "@remix-run/react";
+import { Link } from "@remix-run/react";
 import { Button, TextInput } from "./form";
+import { PostForm } from "./post-form";
 
 /** Which second factor the form asks for. */
 export type CodeMethod = "totp" | "recovery_code";
@@ -26,7 +27,7 @@ export function SecondFactorCodeForm({
 }) {
   return (
     <>
-      <Form method="post" noValidate>
+      <PostForm noValidate>
         <input type="hidden" name="method" value={method} />
         {Object.entries(hidden).map(([name, value]) => (
           <input key={name} type="hidden" name={name} value={value} />
@@ -54,7 +55,7 @@ export function SecondFactorCodeForm({
           />
         )}
         <Button>{submitLabel}</Button>
-      </Form>
+      </PostForm>
       {method === "totp" ? (
         recoveryCodesLeft > 0 ? (
           <p className="govuk-body">

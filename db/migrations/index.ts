@@ -16,6 +16,7 @@ import * as agencySignIn from "./2026_12_07_0014_agency_sign_in";
 import * as accountSecurity from "./2026_12_07_0015_account_security";
 import * as roughEdges from "./2026_12_07_0016_rough_edges";
 import * as notifications from "./2026_12_07_0017_notifications";
+import * as formSubmissions from "./2026_12_07_0018_form_submissions";
 
 /**
  * Every migration, by name, in the order they run. Listed statically (rather than read from the
@@ -40,4 +41,5 @@ export const migrations: Record<string, Migration> = {
   "2026_12_07_0015_account_security": accountSecurity,
   "2026_12_07_0016_rough_edges": roughEdges,
   "2026_12_07_0017_notifications": notifications,
+  "2026_12_07_0018_form_submissions": formSubmissions,
 };

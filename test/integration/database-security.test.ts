@@ -65,6 +65,7 @@ describe("the database roles", () => {
         "consent_withdrawals",
         "decisions_to_share",
         "emergency_accesses",
+        "form_submissions",
         "held_submissions",
         "notifications",
         "oversight_involvements",
