@@ -1,4 +1,5 @@
 import { spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -61,11 +62,16 @@ export async function startCrosswalkProcess(options: {
     ...options.env,
   };
 
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(PROJECT_ROOT, "server/index.ts")],
-    { cwd: options.appDir, env, stdio: ["ignore", "pipe", "pipe"] },
-  );
+  // The built host when the build has one (as production runs it), else the server's source.
+  const builtHost = path.join(options.appDir, "build/host/index.js");
+  const args = existsSync(builtHost)
+    ? [builtHost]
+    : ["--import", "tsx", path.join(PROJECT_ROOT, "server/index.ts")];
+  const child = spawn(process.execPath, args, {
+    cwd: options.appDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let exit: ProcessExit | null = null;
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once("exit", (code, signal) => {
