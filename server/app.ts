@@ -199,7 +199,13 @@ async function sendResponse(req: ExpressRequest, res: ExpressResponse, response:
     res.statusMessage = response.statusText;
     res.status(response.status);
     for (const [name, value] of response.headers) res.append(name, value);
-    if (response.body) await writeReadableStreamToWritable(response.body, res);
+    if (response.body && isPage(response)) {
+      // A page is read whole and sent in one write with its length: React renders it in many
+      // small chunks, and writing each to the socket (chunk-encoded) cost more than rendering.
+      const page = Buffer.from(await response.arrayBuffer());
+      res.setHeader("Content-Length", page.length);
+      res.end(page);
+    } else if (response.body) await writeReadableStreamToWritable(response.body, res);
     else res.end();
     return;
   }
@@ -207,6 +213,11 @@ async function sendResponse(req: ExpressRequest, res: ExpressResponse, response:
   const cookie = response.headers.get("Set-Cookie");
   if (cookie) res.setHeader("Set-Cookie", cookie);
   sendErrorPage(res, response.status);
+}
+
+/** An HTML page (not a download, an export or an answer to Remix's script, which may be long). */
+function isPage(response: Response): boolean {
+  return (response.headers.get("Content-Type") ?? "").startsWith("text/html");
 }
 
 function parseTrustProxy(value: string): boolean | number | string {

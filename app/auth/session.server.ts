@@ -25,8 +25,11 @@ interface ValidatedSession {
   stepUpGrantUntil: Date | null;
 }
 
-// One validation per request, however many loaders ask.
-const validated = new WeakMap<Request, Promise<ValidatedSession | null>>();
+// One validation per request, however many loaders ask. Remix hands each loader a Request of its
+// own (a copy without the routing parameters) but every loader the same load context, so the
+// context is the key: one validation for the action, one shared by the loaders that follow it
+// (which see what the action changed), each for the cookie sent.
+const validated = new WeakMap<AppLoadContext, Map<string, Promise<ValidatedSession | null>>>();
 // The person whose session had just ended when this request (a form) was sent.
 const lapsedOwners = new WeakMap<Request, { userId: string; partnershipId: string }>();
 
@@ -97,10 +100,14 @@ async function validate(
 }
 
 function validateOnce(request: Request, context: AppLoadContext): Promise<ValidatedSession | null> {
-  let result = validated.get(request);
+  let byPhase = validated.get(context);
+  if (!byPhase) validated.set(context, (byPhase = new Map()));
+  const phase = request.method === "GET" || request.method === "HEAD" ? "loaders" : "action";
+  const key = `${phase} ${request.headers.get("cookie") ?? ""}`;
+  let result = byPhase.get(key);
   if (!result) {
     result = validate(request, context);
-    validated.set(request, result);
+    byPhase.set(key, result);
   }
   return result;
 }

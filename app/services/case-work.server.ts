@@ -21,6 +21,7 @@ import {
   referralReference,
   type LoadedReferral,
 } from "./referral-access.server";
+import { namesOf } from "./names.server";
 
 export interface NoteInput {
   kind: NoteKind;
@@ -94,7 +95,7 @@ export async function caseWorkOf(
 ): Promise<{ notes: NoteView[]; actions: ActionView[] }> {
   const referralId = loaded.referral.id;
   const facts = referralFacts(ctx, loaded);
-  const [notes, revisions, actions, updates, agencies, people] = await Promise.all([
+  const [notes, revisions, actions, updates] = await Promise.all([
     trx
       .selectFrom("case_notes")
       .selectAll()
@@ -122,11 +123,20 @@ export async function caseWorkOf(
       .where("case_actions.referral_id", "=", referralId)
       .orderBy("case_action_updates.updated_at")
       .execute(),
-    trx.selectFrom("agencies").select(["id", "name"]).execute(),
-    trx.selectFrom("users").select(["id", "display_name"]).execute(),
   ]);
-  const agencyName = (id: string) => agencies.find((agency) => agency.id === id)?.name ?? "";
-  const personName = (id: string) => people.find((person) => person.id === id)?.display_name ?? "";
+  const names = await namesOf(trx, {
+    agencyIds: [
+      ...notes.map((note) => note.agency_id),
+      ...actions.flatMap((action) => [action.assigned_agency_id, action.handed_to_agency_id]),
+    ],
+    userIds: [
+      ...notes.map((note) => note.author_user_id),
+      ...revisions.map((revision) => revision.revised_by),
+      ...updates.map((update) => update.updated_by),
+    ],
+  });
+  const agencyName = (id: string) => names.agencyName(id) ?? "";
+  const personName = (id: string) => names.personName(id) ?? "";
   const readable = notes.filter(
     (note) =>
       note.visibility === "shared" ||

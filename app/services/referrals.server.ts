@@ -47,6 +47,7 @@ import {
   type Candidate,
   type YoungPersonDetails,
 } from "./young-people.server";
+import { namesOf } from "./names.server";
 
 /** Start a referral: an empty draft by the actor, from their agency. */
 export function startReferral(ctx: ServiceContext): Promise<{ id: string }> {
@@ -653,7 +654,7 @@ export async function referralView(
   loaded: LoadedReferral,
 ): Promise<ReferralView> {
   const { referral, agencies } = loaded;
-  const [youngPerson, agencyNames, people, history] = await Promise.all([
+  const [youngPerson, history] = await Promise.all([
     referral.young_person_id
       ? trx
           .selectFrom("young_people")
@@ -661,8 +662,6 @@ export async function referralView(
           .where("id", "=", referral.young_person_id)
           .executeTakeFirst()
       : Promise.resolve(undefined),
-    trx.selectFrom("agencies").select(["id", "name"]).execute(),
-    trx.selectFrom("users").select(["id", "display_name"]).execute(),
     trx
       .selectFrom("referral_transitions")
       .selectAll()
@@ -670,10 +669,21 @@ export async function referralView(
       .orderBy("occurred_at")
       .execute(),
   ]);
-  const agencyName = (agencyId: string | null) =>
-    agencyNames.find((agency) => agency.id === agencyId)?.name ?? "Unknown agency";
-  const personName = (userId: string | null) =>
-    people.find((person) => person.id === userId)?.display_name ?? "Unknown person";
+  const names = await namesOf(trx, {
+    agencyIds: [
+      referral.referrer_agency_id,
+      referral.destination_agency_id,
+      ...agencies.map((agency) => agency.agency_id),
+      ...history.map((step) => step.actor_agency_id),
+    ],
+    userIds: [
+      referral.referrer_user_id,
+      ...agencies.map((agency) => agency.allocated_user_id),
+      ...history.map((step) => step.actor_user_id),
+    ],
+  });
+  const agencyName = (agencyId: string | null) => names.agencyName(agencyId) ?? "Unknown agency";
+  const personName = (userId: string | null) => names.personName(userId) ?? "Unknown person";
   const facts = referralFacts(ctx, loaded);
   const steps = TRANSITION_NAMES.filter(
     (transition) => decideTransition(ctx.actor, transition, facts).allowed,
