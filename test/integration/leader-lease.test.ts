@@ -55,7 +55,7 @@ function candidate(key: string): Candidate {
 }
 
 /** Wait until `condition` holds, checking every 20 ms, for at most `timeoutMs`. */
-async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`not within ${timeoutMs} ms`);
