@@ -1,0 +1,249 @@
+import { randomUUID } from "node:crypto";
+import net from "node:net";
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { withCredentials } from "../../db/bootstrap";
+import { send } from "../e2e/support/http";
+import type { LogRecord } from "../e2e/support/server";
+import { findFreePort } from "../e2e/support/server";
+import { Cleanup } from "./support/cleanup";
+import { copyDataDir, launchHost, removeDataDir, startHost } from "./support/host";
+import {
+  formHeaders,
+  isAcknowledged,
+  noteForm,
+  notePath,
+  pageStatus,
+  postNote,
+  printFigures,
+  type NoteTarget,
+} from "./support/notes";
+import { formToSendAgain, unavailablePageProblems } from "./support/pages";
+import {
+  credentialsOf,
+  endQuietly,
+  postmasterOf,
+  startSeparatePostgres,
+  stopPostgresOn,
+  superuserClient,
+  waitFor,
+} from "./support/postgres";
+import { readyz, timeUntil } from "./support/readiness";
+
+const world = inject("faults");
+const cleanup = new Cleanup();
+afterAll(() => cleanup.run());
+
+async function freshDataDir(): Promise<string> {
+  const dataDir = await copyDataDir(world.templateDir);
+  cleanup.add(() => removeDataDir(dataDir));
+  return dataDir;
+}
+
+/** Log lines that carry a stack trace. */
+function withStacks(records: readonly LogRecord[]): string[] {
+  return records
+    .map((record) => JSON.stringify(record))
+    .filter((line) => line.includes('"stack"') || /\\n\s+at /.test(line));
+}
+
+describe("the database is too slow: a lock on case_notes outlasts the lock timeout", () => {
+  test("a note is answered 503 with Retry-After and every typed answer in a form to send again, one warn line and no stack; other pages and /readyz still answer", async () => {
+    const dataDir = await freshDataDir();
+    const host = await startHost({
+      appDir: world.appDir,
+      dataDir,
+      env: { DB_STATEMENT_TIMEOUT_MS: "2000", DB_LOCK_TIMEOUT_MS: "500" },
+    });
+    cleanup.add(() => host.stop());
+    const target: NoteTarget = {
+      baseUrl: host.baseUrl,
+      cookie: world.cookie,
+      referralId: world.referralId,
+    };
+    const unrelatedPage = "/account/sessions";
+    expect(await pageStatus(target, unrelatedPage)).toBe(200);
+
+    const postmaster = await postmasterOf(dataDir);
+    const locker = await superuserClient(dataDir, postmaster?.port ?? 0);
+    cleanup.add(() => endQuietly(locker));
+    await locker.query("begin");
+    await locker.query("lock table case_notes in access exclusive mode");
+    const logsBefore = host.logs.length;
+
+    const body = `Rang the family about the youth club ${randomUUID()}`;
+    const submissionId = randomUUID();
+    const startedAt = Date.now();
+    const outcome = await postNote(target, body, submissionId).outcome;
+    const answeredMs = Date.now() - startedAt;
+    const readiness = await readyz(host.baseUrl, 5_000);
+    const unrelated = await pageStatus(target, unrelatedPage);
+    await locker.query("rollback");
+
+    const requestId =
+      outcome.kind === "response" ? String(outcome.headers["x-request-id"] ?? "") : "";
+    // Written once the answer is sent: wait for the request's own line before reading the log.
+    await host.waitForLog((record) => record.requestId === requestId && record.msg === "request");
+    const failureLines = host.logs.filter(
+      (record) => record.requestId === requestId && record.level >= 40,
+    );
+    const problems = unavailablePageProblems(outcome, {
+      action: notePath(target),
+      fields: noteForm(body, submissionId),
+    });
+
+    // The kept form, sent again once the lock has gone, saves the note once.
+    const again =
+      outcome.kind === "response" ? formToSendAgain(outcome.body, notePath(target)) : null;
+    const resent = again
+      ? await send(target.baseUrl, {
+          method: "POST",
+          path: notePath(target),
+          form: Object.fromEntries(again),
+          headers: formHeaders(target),
+        }).outcome
+      : null;
+    const client = await superuserClient(dataDir, postmaster?.port ?? 0);
+    const saved = await client
+      .query("select id from case_notes where body = $1", [body])
+      .finally(() => endQuietly(client));
+
+    printFigures("case_notes locked past the lock timeout", {
+      "note answer": outcome.kind === "response" ? outcome.status : outcome.error,
+      "answered in ms": answeredMs,
+      "/readyz": readiness.status,
+      "/readyz ms": readiness.ms,
+      [`${unrelatedPage} while locked`]: unrelated,
+      "warn or error lines for the failed note": failureLines.length,
+      "sent again": resent?.kind === "response" ? resent.status : "no form",
+      "notes saved": saved.rowCount,
+    });
+
+    expect(problems).toEqual([]);
+    expect(failureLines.map((record) => [record.level, record.msg])).toEqual([
+      [40, "database unavailable"],
+    ]);
+    expect(withStacks(host.logs.slice(logsBefore))).toEqual([]);
+    expect(readiness.ms).toBeLessThan(1_000);
+    expect(readiness.status).toBe(200);
+    expect(unrelated).toBe(200);
+    expect(
+      resent?.kind === "response" &&
+        isAcknowledged(
+          {
+            body,
+            submissionId,
+            status: resent.status,
+            location: String(resent.headers.location ?? ""),
+            error: null,
+            endedAt: Date.now(),
+          },
+          target,
+        ),
+      "the kept form, sent again, was not saved",
+    ).toBe(true);
+    expect(saved.rowCount).toBe(1);
+  });
+});
+
+describe("the database cannot be reached when the host starts", () => {
+  test("the host says once what it cannot reach, tries again with growing waits, shows no banner, and comes up by itself when the database does", async () => {
+    const dataDir = await freshDataDir();
+    const databasePort = await findFreePort();
+    // Something answers on the database's address but hangs up at once, counting each attempt.
+    const attempts: number[] = [];
+    const refuser = net.createServer((socket) => {
+      attempts.push(Date.now());
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => refuser.listen(databasePort, "127.0.0.1", resolve));
+    let refusing = true;
+    const stopRefusing = () =>
+      refusing
+        ? new Promise<void>((resolve) => {
+            refusing = false;
+            refuser.close(() => resolve());
+          })
+        : Promise.resolve();
+    cleanup.add(stopRefusing);
+
+    const credentials = await credentialsOf(dataDir);
+    const base = `postgres://127.0.0.1:${databasePort}/crosswalk`;
+    const appUrl = withCredentials(base, { user: "crosswalk_app", password: credentials.app });
+    const ownerUrl = withCredentials(base, {
+      user: "crosswalk_owner",
+      password: credentials.owner,
+    });
+    const startedAt = Date.now();
+    const host = await launchHost({
+      appDir: world.appDir,
+      dataDir,
+      env: { DATABASE_URL: appUrl, DATABASE_OWNER_URL: ownerUrl },
+    });
+    cleanup.add(() => host.stop());
+
+    // Attempts at about 0, 1, 3 and 7 s if each wait doubles from one second.
+    await waitFor(() => distinctAttempts(attempts).length >= 4 || !host.isRunning(), 20_000);
+    const runningWhileUnreachable = host.isRunning();
+    const bannerWhileUnreachable = host.stderr.some((line) =>
+      line.includes("Crosswalk is running"),
+    );
+    const readyWhileUnreachable = (await readyz(host.baseUrl, 1_000)).status;
+    const tries = distinctAttempts(attempts);
+    const gaps = tries.slice(1).map((at, index) => at - (tries[index] ?? at));
+    const namingLines = host.logs.filter((record) =>
+      JSON.stringify(record).includes(`127.0.0.1:${databasePort}`),
+    );
+    const everything = [...host.logs.map((record) => JSON.stringify(record)), ...host.stderr].join(
+      "\n",
+    );
+    const unreachableFigures = {
+      "attempts while unreachable": tries.length,
+      "seconds between attempts": gaps.map((gap) => Math.round(gap / 100) / 10).join(", "),
+      "log lines naming the address": namingLines.length,
+    };
+    if (!runningWhileUnreachable)
+      printFigures("database unreachable at start-up", unreachableFigures);
+    expect(runningWhileUnreachable, `the host gave up:\n${host.recentOutput()}`).toBe(true);
+
+    await stopRefusing();
+    await startSeparatePostgres(dataDir, databasePort);
+    cleanup.add(() => stopPostgresOn(dataDir));
+    const databaseBackAt = Date.now();
+    const upMs = await timeUntil(
+      async () => (await readyz(host.baseUrl, 1_000)).status === 200,
+      45_000,
+    );
+    const bannerAfter = host.stderr.some((line) => line.includes("Crosswalk is running"));
+
+    printFigures("database unreachable at start-up", {
+      ...unreachableFigures,
+      "seconds from the database starting to ready":
+        upMs === null ? "never" : (Date.now() - databaseBackAt) / 1000,
+      "seconds from launch to ready": upMs === null ? "never" : (Date.now() - startedAt) / 1000,
+    });
+
+    expect(bannerWhileUnreachable, "the banner was shown before the database was reached").toBe(
+      false,
+    );
+    expect(readyWhileUnreachable).not.toBe(200);
+    expect(namingLines.map((record) => [record.level, record.msg])).toHaveLength(1);
+    expect(everything).not.toContain(credentials.app);
+    expect(everything).not.toContain(credentials.owner);
+    expect(tries.length).toBeGreaterThanOrEqual(3);
+    // Each wait is longer than the one before (backoff), not a fixed retry loop.
+    for (let index = 1; index < gaps.length; index += 1)
+      expect(gaps[index] ?? 0).toBeGreaterThan((gaps[index - 1] ?? 0) * 1.3);
+    expect(upMs, `the host did not come up by itself:\n${host.recentOutput()}`).not.toBeNull();
+    expect(bannerAfter, "no banner once the database was reached").toBe(true);
+  });
+});
+
+/** Connection times grouped into attempts: connections within 300 ms of each other are one. */
+function distinctAttempts(connections: readonly number[]): number[] {
+  const tries: number[] = [];
+  for (const at of connections) {
+    const last = tries[tries.length - 1];
+    if (last === undefined || at - last > 300) tries.push(at);
+  }
+  return tries;
+}

@@ -1,0 +1,150 @@
+import { afterAll, describe, expect, inject, test } from "vitest";
+import { send, type Outcome } from "../e2e/support/http";
+import { Cleanup } from "./support/cleanup";
+import { copyDataDir, removeDataDir, startHost } from "./support/host";
+import { printFigures, type NoteTarget } from "./support/notes";
+import { endQuietly, postmasterOf, superuserClient } from "./support/postgres";
+import { readyz, type ReadinessSample } from "./support/readiness";
+
+const world = inject("faults");
+const cleanup = new Cleanup();
+afterAll(() => cleanup.run());
+
+const CLIENTS = 100;
+const POOL_MAX = 10;
+const QUEUE_MAX = 20;
+const LOCK_TIMEOUT_MS = 1_000;
+const RSS_LIMIT_BYTES = 300 * 1024 * 1024;
+
+describe("a hundred clients at once while a lock holds the table their page reads", () => {
+  test("requests wait in a bounded queue and the rest are shed with 503; /readyz answers within a second; a page that does not read the table keeps working; the process stays under 300 MB", async () => {
+    const dataDir = await copyDataDir(world.templateDir);
+    cleanup.add(() => removeDataDir(dataDir));
+    const host = await startHost({
+      appDir: world.appDir,
+      dataDir,
+      env: {
+        DB_POOL_MAX: String(POOL_MAX),
+        DB_POOL_QUEUE_MAX: String(QUEUE_MAX),
+        DB_STATEMENT_TIMEOUT_MS: "5000",
+        DB_LOCK_TIMEOUT_MS: String(LOCK_TIMEOUT_MS),
+      },
+    });
+    cleanup.add(() => host.stop());
+    const target: NoteTarget = {
+      baseUrl: host.baseUrl,
+      cookie: world.cookie,
+      referralId: world.referralId,
+    };
+    const headers = { Cookie: `crosswalk_session=${world.cookie}` };
+    const casePage = `/referrals/${world.referralId}`;
+    const unrelatedPage = "/account/sessions";
+    expect(
+      (await send(target.baseUrl, { method: "GET", path: casePage, headers }).outcome).kind,
+    ).toBe("response");
+
+    const postmaster = await postmasterOf(dataDir);
+    const locker = await superuserClient(dataDir, postmaster?.port ?? 0);
+    cleanup.add(() => endQuietly(locker));
+    await locker.query("begin");
+    await locker.query("lock table case_notes in access exclusive mode");
+
+    let peakResident = (await host.residentBytes()) ?? 0;
+    let storming = true;
+    const sampler = (async () => {
+      while (storming) {
+        peakResident = Math.max(peakResident, (await host.residentBytes()) ?? 0);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const readiness: ReadinessSample[] = [];
+    const unrelated: { status: number | string; ms: number }[] = [];
+    const readinessProbes = (async () => {
+      while (storming) {
+        readiness.push(await readyz(host.baseUrl, 5_000));
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    })();
+    const pageProbes = (async () => {
+      while (storming) {
+        const at = Date.now();
+        const outcome = await send(target.baseUrl, { method: "GET", path: unrelatedPage, headers })
+          .outcome;
+        unrelated.push({ status: statusOf(outcome), ms: Date.now() - at });
+      }
+    })();
+
+    const stormStartedAt = Date.now();
+    const storm = Array.from({ length: CLIENTS }, () => {
+      const at = Date.now();
+      return send(target.baseUrl, { method: "GET", path: casePage, headers }).outcome.then(
+        (outcome) => ({ outcome, ms: Date.now() - at }),
+      );
+    });
+    const answers = await Promise.all(storm);
+    const stormMs = Date.now() - stormStartedAt;
+    storming = false;
+    await Promise.all([sampler, readinessProbes, pageProbes]);
+    // The lock still held: a page that does not read the table answers at once.
+    const unrelatedAfter = statusOf(
+      await send(target.baseUrl, { method: "GET", path: unrelatedPage, headers }).outcome,
+    );
+    await locker.query("rollback");
+    const caseAfter = statusOf(
+      await send(target.baseUrl, { method: "GET", path: casePage, headers }).outcome,
+    );
+
+    const statuses = count(answers.map((answer) => statusOf(answer.outcome)));
+    // Answered before any lock wait could have ended: turned away by the queue's bound.
+    const shed = answers.filter(
+      (answer) => statusOf(answer.outcome) === 503 && answer.ms < LOCK_TIMEOUT_MS / 2,
+    );
+    const withoutRetryAfter = answers.filter(
+      (answer) =>
+        answer.outcome.kind === "response" &&
+        answer.outcome.status === 503 &&
+        !answer.outcome.headers["retry-after"],
+    );
+    printFigures("pool exhaustion: 100 clients, case_notes locked", {
+      answers: statuses,
+      "shed at once": shed.length,
+      "seconds for all 100": stormMs / 1000,
+      "slowest /readyz ms": Math.max(...readiness.map((sample) => sample.ms)),
+      "/readyz answers": count(readiness.map((sample) => sample.status)),
+      [`${unrelatedPage} during`]: count(unrelated.map((probe) => probe.status)),
+      [`${unrelatedPage} after`]: unrelatedAfter,
+      "peak RSS MB": Math.round(peakResident / 1024 / 1024),
+    });
+
+    expect(
+      answers.filter((answer) => statusOf(answer.outcome) !== 503).length,
+      "requests for the locked page answered otherwise than 503",
+    ).toBe(0);
+    expect(withoutRetryAfter, "503s without Retry-After").toEqual([]);
+    expect(shed.length, "no request was turned away by the queue's bound").toBeGreaterThan(0);
+    expect(readiness.filter((sample) => sample.ms >= 1_000)).toEqual([]);
+    expect(
+      unrelated.filter((probe) => probe.status !== 200 && probe.status !== 503),
+      `${unrelatedPage} failed otherwise than 503 during the storm`,
+    ).toEqual([]);
+    expect(
+      unrelated.some((probe) => probe.status === 200),
+      `${unrelatedPage} never answered during the storm`,
+    ).toBe(true);
+    expect(unrelatedAfter).toBe(200);
+    expect(caseAfter).toBe(200);
+    expect(peakResident).toBeGreaterThan(0);
+    expect(peakResident).toBeLessThan(RSS_LIMIT_BYTES);
+    expect(host.isRunning()).toBe(true);
+  });
+});
+
+function statusOf(outcome: Outcome): number | string {
+  return outcome.kind === "response" ? outcome.status : outcome.error;
+}
+
+function count(values: readonly (number | string)[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const value of values) counts[String(value)] = (counts[String(value)] ?? 0) + 1;
+  return counts;
+}
