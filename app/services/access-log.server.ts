@@ -32,8 +32,12 @@ import { referralReference } from "./referral-access.server";
 export const PAGE_SIZE = 50;
 /** A CSV export carries at most this many events; a larger search must be narrowed. */
 export const EXPORT_LIMIT = 100_000;
-/** Counting stops here, so a broad search over millions of events stays quick. */
-const COUNT_CAP = 10_000;
+/**
+ * Counting stops here, so a broad search over millions of events stays quick: a count reads every
+ * event it counts (across the monthly partitions, back to the first), so beyond this the page says
+ * "more than" and the auditor narrows the search by date or person.
+ */
+export const COUNT_CAP = 1_000;
 
 type Db = ExpressionBuilder<Database & { e: Database["audit_events"] }, "e">;
 
@@ -94,15 +98,19 @@ export function searchAccessLog(
       .orderBy("e.id", "desc")
       .limit(PAGE_SIZE + 1)
       .execute();
-    const counted = await trx
-      .selectFrom(
-        matching(trx, ctx, query)
-          .select(sql<number>`1`.as("one"))
-          .limit(COUNT_CAP + 1)
-          .as("capped"),
-      )
-      .select((eb) => eb.fn.countAll<string>().as("count"))
-      .executeTakeFirstOrThrow();
+    // A first page that holds every match is its own count.
+    const whole = query.after === undefined && rows.length <= PAGE_SIZE;
+    const counted = whole
+      ? { count: String(rows.length) }
+      : await trx
+          .selectFrom(
+            matching(trx, ctx, query)
+              .select(sql<number>`1`.as("one"))
+              .limit(COUNT_CAP + 1)
+              .as("capped"),
+          )
+          .select((eb) => eb.fn.countAll<string>().as("count"))
+          .executeTakeFirstOrThrow();
     const events = rows.slice(0, PAGE_SIZE).map(toLoggedEvent);
     const last = rows.length > PAGE_SIZE ? rows[PAGE_SIZE - 1] : undefined;
     const count = Number(counted.count);

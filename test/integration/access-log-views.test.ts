@@ -12,6 +12,7 @@ import {
   AccessReportQuerySchema,
 } from "../../app/services/access-log-vocabulary";
 import {
+  COUNT_CAP,
   PAGE_SIZE,
   exportAccessLog,
   lookUpYoungPeople,
@@ -245,6 +246,33 @@ describe("the auditor's search of the access log", () => {
     expect(new Set(ids).size).toBe(ids.length);
     expect(ids.length).toBe(first.total.count);
     expect(second.next).toBeNull();
+  });
+
+  it("counts a broad search only up to a cap, and says there are more than that", async () => {
+    const busy = await createUser(db.owner, world.agencies.advocacy, { role: "practitioner" });
+    await asAttacker(db, async (trx) => {
+      await trx
+        .insertInto("audit_events")
+        .values(
+          Array.from({ length: COUNT_CAP + 5 }, () => ({
+            partnership_id: world.partnership.id,
+            actor_user_id: busy.id,
+            actor_agency_id: busy.agency_id,
+            actor_role: "practitioner" as const,
+            action: "referral.view",
+            outcome: "allowed" as const,
+            record_type: "referral",
+            record_id: other.id,
+            young_person_id: other.youngPersonId,
+            request_id: randomUUID(),
+            client_address: "192.0.2.99",
+            details: null,
+          })),
+        )
+        .execute();
+    });
+    const page = await searchAccessLog(as(auditor), query({ user: busy.id }));
+    expect(page.total).toEqual({ count: COUNT_CAP, capped: true });
   });
 
   it("never shows a case narrative, on a page or in an export", async () => {
