@@ -1,12 +1,12 @@
 import { randomUUID } from "node:crypto";
 import net from "node:net";
-import { afterAll, describe, expect, inject, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import { withCredentials } from "../../db/bootstrap";
-import { send } from "../e2e/support/http";
+import { send, type Outcome } from "../e2e/support/http";
 import type { LogRecord } from "../e2e/support/server";
 import { findFreePort } from "../e2e/support/server";
 import { Cleanup } from "./support/cleanup";
-import { copyDataDir, launchHost, removeDataDir, startHost } from "./support/host";
+import { copyDataDir, launchHost, removeDataDir, startHost, type FaultHost } from "./support/host";
 import {
   formHeaders,
   isAcknowledged,
@@ -21,6 +21,7 @@ import { formToSendAgain, unavailablePageProblems } from "./support/pages";
 import {
   credentialsOf,
   endQuietly,
+  postgresProcessesOn,
   postmasterOf,
   startSeparatePostgres,
   stopPostgresOn,
@@ -46,20 +47,25 @@ function withStacks(records: readonly LogRecord[]): string[] {
     .filter((line) => line.includes('"stack"') || /\\n\s+at /.test(line));
 }
 
-describe("the database is too slow: a lock on case_notes outlasts the lock timeout", () => {
-  test("a note is answered 503 with Retry-After and every typed answer in a form to send again, one warn line and no stack; other pages and /readyz still answer", async () => {
-    const dataDir = await freshDataDir();
-    const host = await startHost({
+const STATEMENT_TIMEOUT_MS = 2_000;
+
+describe("the database is too slow", () => {
+  let dataDir: string;
+  let host: FaultHost;
+  let target: NoteTarget;
+
+  beforeAll(async () => {
+    dataDir = await freshDataDir();
+    host = await startHost({
       appDir: world.appDir,
       dataDir,
-      env: { DB_STATEMENT_TIMEOUT_MS: "2000", DB_LOCK_TIMEOUT_MS: "500" },
+      env: { DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS), DB_LOCK_TIMEOUT_MS: "500" },
     });
     cleanup.add(() => host.stop());
-    const target: NoteTarget = {
-      baseUrl: host.baseUrl,
-      cookie: world.cookie,
-      referralId: world.referralId,
-    };
+    target = { baseUrl: host.baseUrl, cookie: world.cookie, referralId: world.referralId };
+  });
+
+  test("a lock on case_notes outlasting the lock timeout: the note is answered 503 with Retry-After and every typed answer in a form to send again, one warn line and no stack; other pages and /readyz still answer", async () => {
     const unrelatedPage = "/account/sessions";
     expect(await pageStatus(target, unrelatedPage)).toBe(200);
 
@@ -142,6 +148,58 @@ describe("the database is too slow: a lock on case_notes outlasts the lock timeo
       "the kept form, sent again, was not saved",
     ).toBe(true);
     expect(saved.rowCount).toBe(1);
+  });
+
+  test("a database that stops answering (its processes frozen): the note is answered 503 with its answers kept within the statement timeout, /readyz says so within a second, and pages work again once it thaws", async () => {
+    const frozen = await postgresProcessesOn(dataDir);
+    expect(frozen.length).toBeGreaterThan(0);
+    const thaw = () => {
+      for (const pid of frozen) process.kill(pid, "SIGCONT");
+      return Promise.resolve();
+    };
+    cleanup.add(thaw);
+    const body = `Dropped in at the youth club ${randomUUID()}`;
+    const submissionId = randomUUID();
+    for (const pid of frozen) process.kill(pid, "SIGSTOP");
+    const startedAt = Date.now();
+    // A host that waits for ever is a finding, not a hung test: give up on the answer in time.
+    const outcome = await Promise.race([
+      postNote(target, body, submissionId).outcome,
+      new Promise<Outcome>((resolve) =>
+        setTimeout(
+          () => resolve({ kind: "failed", error: "no answer while the database was frozen" }),
+          STATEMENT_TIMEOUT_MS + 10_000,
+        ),
+      ),
+    ]);
+    const answeredMs = Date.now() - startedAt;
+    const readiness = await readyz(host.baseUrl, 5_000);
+    await thaw();
+    const thawedAt = Date.now();
+    const recoveryMs = await timeUntil(
+      async () =>
+        (await readyz(host.baseUrl, 1_000)).status === 200 &&
+        (await pageStatus(target, `/referrals/${target.referralId}`)) === 200,
+      30_000,
+    );
+    const problems = unavailablePageProblems(outcome, {
+      action: notePath(target),
+      fields: noteForm(body, submissionId),
+    });
+    printFigures("database frozen (SIGSTOP)", {
+      "note answer": outcome.kind === "response" ? outcome.status : outcome.error,
+      "answered in ms": answeredMs,
+      "/readyz": readiness.status,
+      "/readyz ms": readiness.ms,
+      "seconds to serve again after it thawed":
+        recoveryMs === null ? "never" : (Date.now() - thawedAt) / 1000,
+    });
+
+    expect(answeredMs).toBeLessThan(STATEMENT_TIMEOUT_MS + 3_000);
+    expect(problems).toEqual([]);
+    expect(readiness.ms).toBeLessThan(1_000);
+    expect(readiness.status).toBe(503);
+    expect(recoveryMs).not.toBeNull();
   });
 });
 
