@@ -28,7 +28,7 @@ import {
 } from "./report";
 import {
   SCENARIO_NAMES,
-  defaultAccounts,
+  chooseAccounts,
   discoverScenarios,
   signInAll,
   type Scenario,
@@ -58,6 +58,8 @@ const { values: options } = parseArgs({
     growth: { type: "boolean", default: false },
     "no-build": { type: "boolean", default: false },
     "no-doc": { type: "boolean", default: false },
+    /** Write a CPU profile of the application (node --cpu-prof) into this folder. */
+    "cpu-prof": { type: "string" },
     practitioner: { type: "string" },
     lead: { type: "string" },
     auditor: { type: "string" },
@@ -107,11 +109,11 @@ function build(): void {
   if (result.status !== 0) throw new Error("npm run build failed");
 }
 
-const accounts = defaultAccounts({
+const namedAccounts = {
   ...(options.practitioner ? { practitioner: options.practitioner } : {}),
   ...(options.lead ? { lead: options.lead } : {}),
   ...(options.auditor ? { auditor: options.auditor } : {}),
-});
+};
 
 function chosenScenarios(): ScenarioName[] {
   if (!options.only) return [...SCENARIO_NAMES];
@@ -142,6 +144,10 @@ async function captureAll(
   // The sealer's timer is slowed so its statements do not fall between a capture's markers.
   const app = await startApp(database, { AUDIT_SEAL_INTERVAL_MS: "60000" });
   try {
+    const accounts = await chooseAccounts(database, namedAccounts);
+    log(
+      `measuring as ${accounts.practitioner.email}, ${accounts.lead.email} and ${accounts.auditor.email}`,
+    );
     const sessions = await signInAll(app.url, accounts, database.dataDir);
     const scenarios = await discoverScenarios(
       app.url,
@@ -183,6 +189,12 @@ async function captureAll(
         throw new Error(`${scenario.label} answered ${answer.status}, not ${scenario.expected}`);
       }
       scenario.expected = answer.status;
+      if (process.env.BENCH_HTTP_DEBUG) {
+        fs.writeFileSync(
+          path.join(process.env.BENCH_HTTP_DEBUG, `${scenario.name}.json`),
+          JSON.stringify(replay, null, 1),
+        );
+      }
       captured.push({
         scenario,
         statements: replay.flat().length,
@@ -229,7 +241,8 @@ async function compare(
   );
   const baselineUrl = `http://127.0.0.1:${baselinePort}`;
   await waitUntilReady(baseline, `${baselineUrl}/healthz`);
-  const app = await startApp(database);
+  const profileDir = options["cpu-prof"] ? path.resolve(options["cpu-prof"]) : undefined;
+  const app = await startApp(database, {}, profileDir ? { cpuProfileDir: profileDir } : {});
   const comparisons: Comparison[] = [];
   try {
     for (const { scenario, baseline: plan } of captured) {
@@ -383,6 +396,7 @@ async function growthRun(): Promise<number> {
     const database = await startBenchDatabase(dir, { seedDemo: false });
     const app = await startApp(database);
     try {
+      const accounts = await chooseAccounts(database, namedAccounts);
       const sessions = await signInAll(app.url, accounts, dir);
       const scenarios = await discoverScenarios(app.url, database, accounts, sessions, [
         "caseload",

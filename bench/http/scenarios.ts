@@ -31,19 +31,54 @@ export interface BenchAccounts {
   auditor: Account;
 }
 
-/** The demo's accounts; a generated data set keeps them (and their password and key). */
-export function defaultAccounts(
-  overrides: Partial<Record<keyof BenchAccounts, string>>,
-): BenchAccounts {
+/**
+ * Who each page is measured as: in the partnership with the most referrals (a generated one, or
+ * the demo's), the practitioner with the most open cases allocated to them, the first partnership
+ * lead and the first auditor (by email), unless named. Demo and generated accounts alike sign in
+ * with the published demo password and authenticator key.
+ */
+export async function chooseAccounts(
+  database: BenchDatabase,
+  named: Partial<Record<keyof BenchAccounts, string>>,
+): Promise<BenchAccounts> {
   const account = (email: string): Account => ({
     email,
     password: process.env.BENCH_PASSWORD ?? DEMO_PASSWORD,
     totpKey: process.env.BENCH_TOTP_KEY ?? DEMO_TOTP_KEY,
   });
+  const [partnership] = await superuserQuery<{ partnership_id: string }>(
+    database,
+    `select partnership_id from referrals group by partnership_id order by count(*) desc limit 1`,
+    [],
+  );
+  if (!partnership) throw new Error("the database holds no referrals to measure");
+  const first = async (role: string) => {
+    const [user] = await superuserQuery<{ email: string }>(
+      database,
+      `select email from users where partnership_id = $1 and role = $2 and is_active
+       order by email limit 1`,
+      [partnership.partnership_id, role],
+    );
+    if (!user) throw new Error(`the busiest partnership has no active ${role}`);
+    return user.email;
+  };
+  const busiest = async () => {
+    const [user] = await superuserQuery<{ email: string }>(
+      database,
+      `select u.email from users u
+         join referral_agencies ra on ra.allocated_user_id = u.id
+         join referrals r on r.id = ra.referral_id
+        where u.partnership_id = $1 and u.role = 'practitioner' and u.is_active
+          and r.state in ('submitted', 'screened', 'allocated', 'active', 'panel')
+        group by u.email order by count(*) desc, u.email limit 1`,
+      [partnership.partnership_id],
+    );
+    return user?.email ?? first("practitioner");
+  };
   return {
-    practitioner: account(overrides.practitioner ?? "officer@police.northbridge.example"),
-    lead: account(overrides.lead ?? "lead@northbridge.example"),
-    auditor: account(overrides.auditor ?? "auditor@northbridge.example"),
+    practitioner: account(named.practitioner ?? (await busiest())),
+    lead: account(named.lead ?? (await first("partnership_lead"))),
+    auditor: account(named.auditor ?? (await first("auditor"))),
   };
 }
 
