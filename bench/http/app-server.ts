@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { BenchDatabase } from "./database";
 import { freePort, startChild, waitUntilReady, type Child } from "./processes";
 
@@ -7,6 +8,16 @@ export const POOL_MAX = Number(process.env.DB_POOL_MAX ?? 10);
 export interface RunningApp {
   url: string;
   child: Child;
+}
+
+/**
+ * What `npm run serve` runs: the compiled host when the build has one (build/host/index.js),
+ * else the TypeScript host through tsx, as it was served before the host was compiled.
+ */
+export function hostEntry(): string[] {
+  return fs.existsSync("build/host/index.js")
+    ? ["build/host/index.js"]
+    : ["--import", "tsx", "server/index.ts"];
 }
 
 /**
@@ -22,9 +33,7 @@ export async function startApp(
   const port = await freePort();
   const args = [
     ...(options.cpuProfileDir ? ["--cpu-prof", `--cpu-prof-dir=${options.cpuProfileDir}`] : []),
-    "--import",
-    "tsx",
-    "server/index.ts",
+    ...hostEntry(),
   ];
   const child = startChild(
     args,

@@ -1,4 +1,5 @@
 import { hasEmbeddedCluster, startEmbeddedPostgres } from "../../db/embedded";
+import { hostEntry } from "./app-server";
 import { freePort, onCleanup, startChild, waitUntilReady } from "./processes";
 
 export interface BenchDatabase {
@@ -66,7 +67,7 @@ export async function startBenchDatabase(
 async function seedDemoDirectory(dataDir: string): Promise<void> {
   const port = await freePort();
   const app = startChild(
-    ["--import", "tsx", "server/index.ts"],
+    hostEntry(),
     {
       NODE_ENV: "production",
       HOST: "127.0.0.1",

@@ -312,7 +312,7 @@ async function compare(
 }
 
 const METHOD = [
-  "Method: the production build (NODE_ENV=production, node --import tsx server/index.ts) on a free port,",
+  "Method: the production build as npm run serve runs it (NODE_ENV=production) on a free port,",
   "driven over loopback by autocannon, signed in as each page's role; beside it a bare node:http",
   `baseline with a pg pool of the same size (${POOL_MAX}) running the statements PostgreSQL logged while the`,
   "application served one request of the scenario (log_statement = 'all' for crosswalk_app in this",
