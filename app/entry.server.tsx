@@ -4,6 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
+import { noteUnavailable, unavailabilityCode } from "../db/unavailable";
 import { loggablePath } from "./loggable-path";
 import { NonceProvider } from "./ui/nonce";
 
@@ -86,5 +87,13 @@ export const handleError: HandleErrorFunction = (error, { request, context }) =>
   }
   // A 5xx error response carries the error it wraps, if any: log that.
   const fault = isRouteErrorResponse(error) && "error" in error ? error.error : error;
+  // The database unavailable or too slow is not a bug: the HTTP host answers 503 and logs it once,
+  // without a stack (a request served without the host is logged here instead).
+  const unavailable = unavailabilityCode(fault);
+  if (unavailable) {
+    if (!noteUnavailable(unavailable))
+      context.logger.warn({ ...fields, code: unavailable }, "database unavailable");
+    return;
+  }
   context.logger.error({ ...fields, err: fault }, "unhandled error");
 };

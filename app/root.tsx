@@ -27,6 +27,7 @@ import {
 import { AlreadySavedNotice } from "./ui/already-saved-notice";
 import { DocumentTitle } from "./ui/document-title";
 import { errorPageFor } from "./ui/error-pages";
+import { FaultPage, failedSubmission } from "./ui/kept-answers";
 import { IdleWarning } from "./ui/idle-warning";
 import { useNonce } from "./ui/nonce";
 
@@ -137,21 +138,17 @@ function errorPage(error: unknown) {
   return { page, reason };
 }
 
-/** GOV.UK error pages. They never show a stack trace or the internal error. */
+/**
+ * GOV.UK error pages. They never show a stack trace or the internal error. When a form sent by the
+ * app's script failed to save (the database unavailable, 503, or a fault, 500), the page replaced
+ * what the person typed: the same page as the HTTP host's gives it back from the form the browser
+ * kept (app/entry.client.tsx).
+ */
 export function ErrorBoundary() {
-  const { page, reason } = errorPage(useRouteError());
-  return (
-    <div className="govuk-grid-row">
-      <div className="govuk-grid-column-two-thirds">
-        <h1 className="govuk-heading-l">{page.title}</h1>
-        {reason ? <p className="govuk-body">{reason}</p> : null}
-        <p className="govuk-body">{page.body}</p>
-        <p className="govuk-body">
-          <a href="/" className="govuk-link">
-            Go to the start page
-          </a>
-        </p>
-      </div>
-    </div>
-  );
+  const error = useRouteError();
+  const location = useLocation();
+  const { page, reason } = errorPage(error);
+  const status = isRouteErrorResponse(error) ? error.status : 500;
+  const kept = status === 503 || status === 500 ? failedSubmission(location.pathname) : null;
+  return <FaultPage page={page} reason={reason} kept={kept} />;
 }

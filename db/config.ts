@@ -11,6 +11,8 @@ const postgresUrl = z
 const milliseconds = (fallback: number) =>
   z.coerce.number().int().min(100).max(600_000).default(fallback);
 
+const DEFAULT_LOCK_TIMEOUT_MS = 3_000;
+
 /** The database settings Crosswalk reads from the environment. */
 export const DatabaseEnvSchema = z.object({
   DATABASE_URL: postgresUrl.optional(),
@@ -23,6 +25,14 @@ export const DatabaseEnvSchema = z.object({
   DB_CONNECT_TIMEOUT_MS: milliseconds(5_000),
   DB_STATEMENT_TIMEOUT_MS: milliseconds(15_000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: milliseconds(30_000),
+  /**
+   * How long a statement waits for a lock before giving up: shorter than the statement timeout, so
+   * a locked table sheds requests (503) instead of holding every connection. Default 3 s, or half
+   * the statement timeout when that is shorter.
+   */
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(10).max(600_000).optional(),
+  /** How many requests may wait for a connection; beyond it a request is answered 503 at once. */
+  DB_POOL_QUEUE_MAX: z.coerce.number().int().min(0).max(10_000).default(50),
 });
 
 export type DatabaseEnv = z.infer<typeof DatabaseEnvSchema>;
@@ -32,6 +42,10 @@ export interface PoolSettings {
   connectTimeoutMs: number;
   statementTimeoutMs: number;
   idleInTransactionTimeoutMs: number;
+  /** lock_timeout; none when absent (tools and tests that wait as long as a statement may). */
+  lockTimeoutMs?: number;
+  /** How many checkouts may wait for a connection; unbounded when absent. */
+  queueMax?: number;
 }
 
 export interface DatabaseConfig {
@@ -106,6 +120,14 @@ export function toDatabaseConfig(parsed: DatabaseEnv): DatabaseConfig {
       "Configuration error: DATABASE_REPLICA_URL is set but DATABASE_URL is not; a replica needs its primary",
     );
   }
+  const lockTimeoutMs =
+    parsed.DB_LOCK_TIMEOUT_MS ??
+    Math.min(DEFAULT_LOCK_TIMEOUT_MS, Math.floor(parsed.DB_STATEMENT_TIMEOUT_MS / 2));
+  if (lockTimeoutMs >= parsed.DB_STATEMENT_TIMEOUT_MS) {
+    throw new ConfigurationError(
+      "Configuration error: DB_LOCK_TIMEOUT_MS must be shorter than DB_STATEMENT_TIMEOUT_MS",
+    );
+  }
   return {
     appUrl: parsed.DATABASE_URL,
     ownerUrl: parsed.DATABASE_OWNER_URL,
@@ -117,6 +139,8 @@ export function toDatabaseConfig(parsed: DatabaseEnv): DatabaseConfig {
       connectTimeoutMs: parsed.DB_CONNECT_TIMEOUT_MS,
       statementTimeoutMs: parsed.DB_STATEMENT_TIMEOUT_MS,
       idleInTransactionTimeoutMs: parsed.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS,
+      lockTimeoutMs,
+      queueMax: parsed.DB_POOL_QUEUE_MAX,
     },
   };
 }

@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import type { PoolSettings } from "./config";
 import type { Database } from "./types";
+import { PoolQueueFull } from "./unavailable";
 
 // PostgreSQL `date` values stay ISO strings (YYYY-MM-DD): a JavaScript Date would shift them by the
 // server's time zone.
@@ -15,6 +16,10 @@ export type PoolErrorReporter = (message: string, error: Error) => void;
  * sits idle, or while a request holds it, emits 'error' on that client; without a listener that
  * would crash the process, so every client gets one on connect and the pool gets one for idle
  * clients. The broken client is discarded and the next checkout opens a fresh connection.
+ *
+ * Waiting is bounded three ways, so a slow or locked database sheds requests instead of piling
+ * them up: a checkout waits at most connectTimeoutMs, at most queueMax checkouts wait (the next
+ * fails at once with PoolQueueFull), and a statement waits for a lock at most lockTimeoutMs.
  */
 export function createPool(
   connectionString: string,
@@ -29,8 +34,10 @@ export function createPool(
     idleTimeoutMillis: 30_000,
     statement_timeout: settings.statementTimeoutMs,
     idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
+    ...(settings.lockTimeoutMs ? { lock_timeout: settings.lockTimeoutMs } : {}),
     application_name: options.applicationName ?? "crosswalk",
   });
+  if (settings.queueMax !== undefined) boundQueue(pool, settings.max, settings.queueMax);
   pool.on("error", (error) => report("idle database connection failed", error));
   pool.on("connect", (client) => {
     client.on("error", (error) => report("database connection failed", error));
@@ -42,6 +49,29 @@ export function createPool(
     }
   });
   return pool;
+}
+
+/**
+ * pg-pool queues checkouts without limit. Past `queueMax` waiting (with every connection in use),
+ * a checkout fails at once: the request is answered 503 rather than holding memory and a socket
+ * for a connection it would likely time out waiting for.
+ */
+function boundQueue(pool: pg.Pool, max: number, queueMax: number): void {
+  const connect = pool.connect.bind(pool) as (
+    callback?: (error: Error | undefined, client?: pg.PoolClient, done?: () => void) => void,
+  ) => Promise<pg.PoolClient> | undefined;
+  const full = () => pool.totalCount >= max && pool.waitingCount >= queueMax;
+  Object.assign(pool, {
+    connect(callback?: (error: Error | undefined, client?: pg.PoolClient) => void) {
+      if (!full()) return connect(callback);
+      const error = new PoolQueueFull(pool.waitingCount);
+      if (callback) {
+        queueMicrotask(() => callback(error));
+        return undefined;
+      }
+      return Promise.reject(error);
+    },
+  });
 }
 
 /** A Kysely instance over a pool created by createPool. */

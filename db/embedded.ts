@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
@@ -12,8 +12,21 @@ export interface EmbeddedDatabase {
   superuserUrl: string;
   ownerUrl: string;
   appUrl: string;
+  /** Whether the postmaster is running (it may have been killed, or stopped itself after a PANIC). */
+  isRunning(): boolean;
+  /** Start the postmaster again on the same data, port and credentials, after it has stopped. */
+  restart(): Promise<void>;
+  /**
+   * Stop the postmaster: a fast shutdown (SIGINT), then an immediate one (SIGQUIT) and finally
+   * SIGKILL if it has not gone within the deadline. Returns at once when it is not running.
+   */
   stop(): Promise<void>;
 }
+
+/** How long a stop waits for a fast shutdown before asking for an immediate one. */
+const FAST_SHUTDOWN_MS = 1_500;
+/** How long a start may take before it is given up (crash recovery of a large WAL can be slow). */
+const START_TIMEOUT_MS = 120_000;
 
 interface Credentials {
   superuser: string;
@@ -49,6 +62,13 @@ export async function startEmbeddedPostgres(options: {
   if (!created) await stopOrphanedServer(clusterDir);
 
   const EmbeddedPostgres = await importWithoutSignalHooks();
+  // The package keeps forwarding the server's output; its last FATAL or PANIC says why a start failed.
+  let lastFatal: string | null = null;
+  const onLog = (message: string) => {
+    const fatal = /(?:FATAL|PANIC):\s+(.*)/.exec(message);
+    if (fatal?.[1]) lastFatal = fatal[1].trim();
+    options.onLog?.(message);
+  };
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     port,
@@ -60,11 +80,16 @@ export async function startEmbeddedPostgres(options: {
     createPostgresUser: runsAsRoot(),
     initdbFlags: ["--encoding=UTF8", "--locale=C.UTF-8"],
     postgresFlags: ["-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-    onLog: options.onLog ?? (() => undefined),
-    onError: (error) => options.onLog?.(error instanceof Error ? error.message : String(error)),
+    onLog,
+    onError: (error) => onLog(error instanceof Error ? error.message : String(error)),
   });
   if (created) await server.initialise();
-  await server.start();
+  const start = async () => {
+    lastFatal = null;
+    await startWithin(server, START_TIMEOUT_MS, () => lastFatal);
+  };
+  await start();
+  const postmaster = () => readPostmasterPid(clusterDir) ?? childPid(server);
 
   const base = `postgres://127.0.0.1:${port}/postgres`;
   const superuserUrl = withCredentials(base, { user: SUPERUSER, password: credentials.superuser });
@@ -75,7 +100,7 @@ export async function startEmbeddedPostgres(options: {
       appPassword: credentials.app,
     });
   } catch (error) {
-    await server.stop();
+    await stopPostmaster(postmaster());
     throw error;
   }
   return {
@@ -84,8 +109,93 @@ export async function startEmbeddedPostgres(options: {
     superuserUrl,
     ownerUrl: withCredentials(base, { user: OWNER_ROLE, password: credentials.owner, database }),
     appUrl: withCredentials(base, { user: APP_ROLE, password: credentials.app, database }),
-    stop: () => server.stop(),
+    isRunning: () => {
+      const pid = postmaster();
+      return pid !== null && isAlive(pid);
+    },
+    restart: start,
+    stop: () => stopPostmaster(postmaster()),
   };
+}
+
+/**
+ * The package's start, bounded: it waits for "ready to accept connections" for ever, and rejects
+ * with nothing when the server exits first. The error says what the server last said was fatal.
+ */
+async function startWithin(
+  server: { start(): Promise<void> },
+  timeoutMs: number,
+  lastFatal: () => string | null,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      server.start().catch(() => {
+        throw new EmbeddedStartFailed(lastFatal() ?? "PostgreSQL exited while starting");
+      }),
+      new Promise<never>((_resolve, reject) => {
+        timer = setTimeout(() => {
+          const pid = childPid(server);
+          if (pid !== null) process.kill(pid, "SIGKILL");
+          reject(new EmbeddedStartFailed(`PostgreSQL did not start within ${timeoutMs / 1000} s`));
+        }, timeoutMs);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The embedded PostgreSQL did not start; the message is what it said (never a password). */
+export class EmbeddedStartFailed extends Error {
+  override name = "EmbeddedStartFailed";
+}
+
+function childPid(server: object): number | null {
+  const child = (
+    server as { process?: { pid?: number; exitCode: number | null; signalCode: string | null } }
+  ).process;
+  return child?.pid && child.exitCode === null && child.signalCode === null ? child.pid : null;
+}
+
+/** The postmaster's pid from its lock file, when the file is there and names a live process. */
+function readPostmasterPid(clusterDir: string): number | null {
+  try {
+    const pid = Number(
+      readFileSync(path.join(clusterDir, "postmaster.pid"), "utf8").split("\n")[0],
+    );
+    return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : null;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Stop a postmaster by signal, with deadlines: the package's own stop waits for an exit event
+ * that never comes when the server has already died, which held a shutdown for many seconds.
+ */
+async function stopPostmaster(pid: number | null): Promise<void> {
+  if (pid === null || !isAlive(pid)) return;
+  for (const [signal, waitMs] of [
+    ["SIGINT", FAST_SHUTDOWN_MS],
+    ["SIGQUIT", 500],
+    ["SIGKILL", 500],
+  ] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    if (await exitWithin(pid, waitMs)) return;
+  }
+}
+
+async function exitWithin(pid: number, ms: number): Promise<boolean> {
+  for (let waited = 0; waited < ms; waited += 25) {
+    if (!isAlive(pid)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return !isAlive(pid);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { PoolSettings } from "./config";
 import { createKysely, createPool, type PoolErrorReporter } from "./connection";
 import { OWNER_ROLE } from "./bootstrap";
 import { migrations } from "./migrations";
+import { isDatabaseUnavailable } from "./unavailable";
 
 /** Thrown when a migration fails; names the migration that did. */
 export class MigrationFailed extends Error {
@@ -18,7 +19,8 @@ export async function migrateToLatest(
   settings: PoolSettings,
   report: PoolErrorReporter,
 ): Promise<string[]> {
-  const pool = createPool(ownerUrl, { ...settings, max: 1 }, report, {
+  // A migration waits for its locks as long as a statement may, not the app's short lock timeout.
+  const pool = createPool(ownerUrl, { ...settings, max: 1, lockTimeoutMs: 0 }, report, {
     applicationName: "crosswalk-migrate",
     role: OWNER_ROLE,
   });
@@ -30,6 +32,8 @@ export async function migrateToLatest(
     });
     const result: MigrationResultSet = await migrator.migrateToLatest();
     const failed = result.results?.find((outcome) => outcome.status === "Error");
+    // Not reaching the database is not a migration's fault: say so with the connection's own error.
+    if (isDatabaseUnavailable(result.error)) throw result.error;
     if (result.error || failed) {
       const cause = result.error instanceof Error ? result.error.message : String(result.error);
       throw new MigrationFailed(

@@ -17,7 +17,9 @@ import type { Database } from "../db/types";
 import type { SessionSettings } from "../app/load-context";
 import { loggablePath } from "../app/loggable-path";
 import { DEFAULT_MAX_FORM_BYTES, DEFAULT_PUBLIC_URL } from "./config";
-import { sendErrorPage } from "./error-page";
+import { keptSubmission, type KeptSubmission } from "../app/ui/kept-answers";
+import { RETRY_AFTER_SECONDS, unavailabilityCode, watchForUnavailability } from "../db/unavailable";
+import { sendErrorPage, sendUnavailablePage } from "./error-page";
 import { keepWhereItWent, submissionOf } from "./form-submissions";
 import { requestScope } from "./logger";
 import { boundedBody, methodsServed } from "./request-limits";
@@ -43,7 +45,15 @@ export interface AppOptions {
   clientSecretKey?: Uint8Array;
   /** Flipped by graceful shutdown: responses then ask clients to close their connections. */
   isShuttingDown?: () => boolean;
+  /**
+   * /readyz's check of the database, on a connection of its own (server/database.ts
+   * readinessProbe) so a full or stuck pool cannot delay it; by default a query on `db`.
+   */
+  readiness?: () => Promise<unknown>;
 }
+
+/** /readyz answers within this, ready or not. */
+const READINESS_DEADLINE_MS = 900;
 
 /**
  * The HTTP host: headers, CSRF check, request ids, logs, health checks, the methods each route
@@ -88,15 +98,27 @@ export function createApp(options: AppOptions): Express {
   app.get("/healthz", noStore, (_req, res) => {
     res.type("text/plain").send("ok");
   });
+  let ready = true;
   app.get("/readyz", noStore, (_req, res) => {
     if (options.isShuttingDown?.()) {
       res.status(503).type("text/plain").send("shutting down");
       return;
     }
-    sql`select 1`.execute(db).then(
-      () => res.type("text/plain").send("ready"),
+    const check = options.readiness ?? (() => sql`select 1`.execute(db));
+    withinDeadline(check(), READINESS_DEADLINE_MS).then(
+      () => {
+        if (!ready) logger.info("database ready again");
+        ready = true;
+        res.type("text/plain").send("ready");
+      },
       (error: unknown) => {
-        logger.warn({ err: error }, "database not ready");
+        // Said once when it stops being ready, not at every poll of a load balancer.
+        if (ready)
+          logger.warn(
+            { code: unavailabilityCode(error) ?? errorCode(error) },
+            "database not ready",
+          );
+        ready = false;
         res.status(503).type("text/plain").send("database unavailable");
       },
     );
@@ -140,21 +162,94 @@ export function createApp(options: AppOptions): Express {
       ...(options.clientSecretKey ? { clientSecretKey: options.clientSecretKey } : {}),
       ...(submission ? { submission } : {}),
     };
-    remix(remixRequest(req, res), context)
+    const { record, result } = watchForUnavailability(() => remix(remixRequest(req, res), context));
+    result
       .then(async (response) => {
+        if (record.code !== null) return answerUnavailable(req, res, response, record.code);
         await keepWhereItWent(db, logger, submission, response);
         return sendResponse(req, res, response);
       })
       .catch(next);
   });
+  /**
+   * The database was unavailable or too slow while Remix served the request (serviceCall, the
+   * session or handleError noted it): one warn line, no stack, and a 503 with Retry-After. A form
+   * sent as a page (no script) comes back with everything the person typed, built here from the
+   * body already read, since Remix's page cannot see it; Remix's own 503 pages and answers to its
+   * script (which keeps the form itself) go as they are.
+   */
+  async function answerUnavailable(
+    req: ExpressRequest,
+    res: ExpressResponse,
+    response: Response,
+    code: string,
+  ) {
+    logUnavailable(req, res, code);
+    const script = req.path.endsWith(".data");
+    const kept = script ? null : await formSent(req, res);
+    if (script || (!kept && response.status === 503)) {
+      if (response.status === 503) response.headers.set("Retry-After", String(RETRY_AFTER_SECONDS));
+      return sendResponse(req, res, response);
+    }
+    await response.body?.cancel();
+    sendUnavailablePage(res, kept);
+  }
+
+  function logUnavailable(req: ExpressRequest, res: ExpressResponse, code: string) {
+    logger.warn(
+      { requestId: res.locals.requestId as string, path: loggablePath(req.path), code },
+      "database unavailable",
+    );
+  }
+
   // A fault outside Remix (which answers its own with the error page): one error line, and the
-  // GOV.UK page without any detail.
+  // GOV.UK page without any detail; the database unavailable is a 503 as above.
   app.use((error: unknown, req: ExpressRequest, res: ExpressResponse, _next: NextFunction) => {
-    logger.error({ err: error, path: loggablePath(req.path) }, "unhandled error");
+    const code = unavailabilityCode(error);
+    if (code === null)
+      logger.error({ err: error, path: loggablePath(req.path) }, "unhandled error");
+    else logUnavailable(req, res, code);
     if (res.headersSent) res.destroy();
-    else sendErrorPage(res, 500);
+    else if (code === null) sendErrorPage(res, 500);
+    else void formSent(req, res).then((kept) => sendUnavailablePage(res, kept));
   });
   return app;
+}
+
+/**
+ * The form a request sent as a page (url-encoded or multipart), from the body the host has read,
+ * to give back to the person: null for anything else.
+ */
+async function formSent(req: ExpressRequest, res: ExpressResponse): Promise<KeptSubmission | null> {
+  const body = res.locals.body as Uint8Array<ArrayBuffer> | undefined;
+  if (req.method !== "POST" || !body) return null;
+  const type = req.get("content-type") ?? "";
+  if (!/^(application\/x-www-form-urlencoded|multipart\/form-data)\b/i.test(type)) return null;
+  try {
+    const form = await new Response(body, { headers: { "Content-Type": type } }).formData();
+    return keptSubmission(req.originalUrl, form.entries());
+  } catch {
+    return null;
+  }
+}
+
+function errorCode(error: unknown): string {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === "string" ? code : "UNKNOWN";
+}
+
+/** Settle as `work` does, or reject once `ms` have passed. */
+function withinDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    work,
+    new Promise<never>((_resolve, reject) => {
+      timer = setTimeout(
+        () => reject(Object.assign(new Error("no answer in time"), { code: "READINESS_TIMEOUT" })),
+        ms,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
 }
 
 /**

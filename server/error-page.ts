@@ -1,5 +1,9 @@
 import type { Response } from "express";
+import { createElement } from "react";
+import { renderToStaticMarkup } from "react-dom/server";
+import { RETRY_AFTER_SECONDS } from "../db/unavailable";
 import { errorPageFor, type ErrorPage } from "../app/ui/error-pages";
+import { FaultPage, type KeptSubmission } from "../app/ui/kept-answers";
 
 const escapeHtml = (text: string) =>
   text.replace(
@@ -11,11 +15,16 @@ const escapeHtml = (text: string) =>
 /**
  * The GOV.UK page for a refusal or fault the HTTP host answers itself, before or instead of Remix
  * (a cross-site form, a method the route does not serve, a body too large, a resource route's
- * error, a crash): the same words as the app's error boundary, in the same frame, with no script
- * and never a stack trace.
+ * error, a crash, an unavailable database): the app's error boundary's own page (FaultPage), in the
+ * same frame, with no script and never a stack trace. `kept` gives back a form that was not saved.
  */
-export function errorPageHtml(status: number, page: ErrorPage = errorPageFor(status)): string {
+export function errorPageHtml(
+  status: number,
+  page: ErrorPage = errorPageFor(status),
+  kept: KeptSubmission | null = null,
+): string {
   const title = escapeHtml(page.title);
+  const main = renderToStaticMarkup(createElement(FaultPage, { page, kept }));
   return `<!DOCTYPE html>
 <html lang="en-GB" class="govuk-template">
 <head>
@@ -29,11 +38,7 @@ export function errorPageHtml(status: number, page: ErrorPage = errorPageFor(sta
 <a href="#main-content" class="govuk-skip-link">Skip to main content</a>
 <header class="govuk-template__header"><div class="govuk-generic-header"><div class="govuk-generic-header__container govuk-width-container"><div class="govuk-generic-header__logo"><a href="/" class="govuk-generic-header__homepage-link">Crosswalk</a></div></div></div></header>
 <div class="govuk-width-container"><main class="govuk-main-wrapper" id="main-content">
-<div class="govuk-grid-row"><div class="govuk-grid-column-two-thirds">
-<h1 class="govuk-heading-l">${title}</h1>
-<p class="govuk-body">${escapeHtml(page.body)}</p>
-<p class="govuk-body"><a href="/" class="govuk-link">Go to the start page</a></p>
-</div></div>
+${main}
 </main></div>
 <footer class="govuk-footer"><div class="govuk-width-container"><div class="govuk-footer__meta"><div class="govuk-footer__meta-item govuk-footer__meta-item--grow"><p class="govuk-body-s govuk-!-margin-bottom-0">Crosswalk helps partner agencies keep young people safe from serious violence. Every access to a young person&#39;s record is recorded.</p></div></div></div></footer>
 </body>
@@ -44,4 +49,16 @@ export function errorPageHtml(status: number, page: ErrorPage = errorPageFor(sta
 /** Answer with the GOV.UK page for `status` (or the page given). */
 export function sendErrorPage(res: Response, status: number, page?: ErrorPage): void {
   res.status(status).type("html").send(errorPageHtml(status, page));
+}
+
+/**
+ * Answer 503 because the database is unavailable or too slow: the GOV.UK page, a Retry-After, and
+ * the person's answers when a form was sent (nothing of it was saved).
+ */
+export function sendUnavailablePage(res: Response, kept: KeptSubmission | null = null): void {
+  res.setHeader("Retry-After", String(RETRY_AFTER_SECONDS));
+  res
+    .status(503)
+    .type("html")
+    .send(errorPageHtml(503, undefined, kept));
 }

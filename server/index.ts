@@ -3,13 +3,20 @@ import { pathToFileURL } from "node:url";
 import type { Server } from "node:http";
 import type { ServerBuild } from "@remix-run/node";
 import { broadcastDevReady } from "@remix-run/node";
+import type { Logger } from "pino";
 import { ConfigurationError } from "../db/config";
 import { createKysely, createPool } from "../db/connection";
-import { startEmbeddedPostgres, type EmbeddedDatabase } from "../db/embedded";
-import { migrateToLatest } from "../db/migrate";
+import { unavailabilityCode } from "../db/unavailable";
 import { seedDemoPartnership } from "../app/demo/demo-seed.server";
 import { DEMO_ACCOUNTS, DEMO_PARTNERSHIP_NAME, DEMO_PASSWORD } from "../db/seed/demo";
 import { createApp } from "./app";
+import {
+  openDatabase,
+  readinessProbe,
+  StartAbandoned,
+  superviseEmbedded,
+  type OpenedDatabase,
+} from "./database";
 import { prepareAuditJobs, startAuditJobs } from "./audit-jobs";
 import { startNotificationMailer } from "./notification-mailer";
 import { loadClientSecretKey } from "./client-secret-key";
@@ -31,7 +38,9 @@ async function main(): Promise<void> {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const reportPoolError = (message: string, error: Error) => logger.warn({ err: error }, message);
+  // A connection lost or refused is logged by its code: its stack says nothing an operator can use.
+  const reportPoolError = (message: string, error: Error) =>
+    logger.warn({ code: unavailabilityCode(error) ?? (error as { code?: string }).code }, message);
   // The key that seals single sign-on client secrets, before anything starts: a missing or bad
   // key stops the start (decision 016).
   const clientSecretKey = await loadClientSecretKey(
@@ -39,42 +48,28 @@ async function main(): Promise<void> {
     config.singleSignOn.createKey,
   );
 
-  let embedded: EmbeddedDatabase | null = null;
-  let appUrl = config.database.appUrl;
-  let ownerUrl = config.database.ownerUrl;
-  if (!appUrl) {
-    embedded = await startEmbeddedPostgres({
-      dataDir: config.database.dataDir,
-      port: config.database.embeddedPort,
-      onLog: (message) => logger.debug({ postgres: message.trim() }, "embedded postgres"),
+  // Until it serves, a signal stops the start (and any embedded database) at once.
+  const startAbandoned = new AbortController();
+  const abandonStart = () => startAbandoned.abort();
+  process.once("SIGTERM", abandonStart);
+  process.once("SIGINT", abandonStart);
+
+  let opened: OpenedDatabase;
+  try {
+    opened = await openDatabase(config.database, {
+      logger,
+      signal: startAbandoned.signal,
+      seedDemo: seedDemoPartnership,
     });
-    appUrl = embedded.appUrl;
-    ownerUrl = embedded.ownerUrl;
-    logger.info(
-      { port: embedded.port, dataDir: config.database.dataDir, created: embedded.created },
-      "embedded PostgreSQL started",
-    );
+  } catch (error) {
+    if (!(error instanceof StartAbandoned)) throw error;
+    logger.info("stopped before starting");
+    process.exit(0);
   }
-
-  if (ownerUrl) {
-    const applied = await migrateToLatest(ownerUrl, config.database.pool, reportPoolError);
-    if (applied.length) logger.info({ migrations: applied }, "migrations applied");
-  } else {
-    logger.info("DATABASE_OWNER_URL not set: migrations left to `npm run db:migrate`");
-  }
-
-  let demo = false;
-  if (embedded && ownerUrl) {
-    const ownerDb = createKysely(
-      createPool(ownerUrl, { ...config.database.pool, max: 1 }, reportPoolError),
-    );
-    try {
-      if (await seedDemoPartnership(ownerDb)) logger.info("demo partnership seeded");
-      demo = true;
-    } finally {
-      await ownerDb.destroy();
-    }
-  }
+  const { appUrl, ownerUrl, embedded, demo } = opened;
+  // The embedded PostgreSQL is started again if it dies while Crosswalk runs.
+  const supervisor = embedded ? superviseEmbedded(embedded, logger) : null;
+  const readiness = readinessProbe(appUrl);
 
   const pool = createPool(appUrl, config.database.pool, reportPoolError);
   const db = createKysely(pool);
@@ -128,6 +123,7 @@ async function main(): Promise<void> {
     clientSecretKey,
     ...(replicaDb ? { replicaDb } : {}),
     isShuttingDown: () => shuttingDown,
+    readiness: readiness.check,
   });
 
   const server: Server = app.listen(config.port, config.host, () => {
@@ -146,11 +142,14 @@ async function main(): Promise<void> {
       // so one keypress arrives twice. Only a signal well after the first means "stop now".
       if (Date.now() - firstSignalAt < 2_000) return;
       logger.warn({ signal }, "second signal: exiting at once");
+      supervisor?.stop();
       if (embedded) await embedded.stop().catch(() => undefined);
       process.exit(1);
     }
     shuttingDown = true;
     firstSignalAt = Date.now();
+    // From here a crashed embedded database stays down: it is about to be stopped anyway.
+    supervisor?.stop();
     logger.info({ signal }, "shutting down: finishing requests in flight");
     // First stop looking ready (load balancers stop sending work) while still accepting: a
     // connection already queued by the kernel but not yet accepted would be reset by closing now.
@@ -162,17 +161,47 @@ async function main(): Promise<void> {
       server.close(() => resolve());
     });
     clearTimeout(deadline);
+    // A crashed database must not hold the exit: each step that may wait for it has a deadline.
     // The background work, when this process leads, finishes what it is doing and seals the last
     // requests' events; then the lease is given up for another process to take.
-    await leader.stop();
-    await db.destroy();
+    await within(leader.stop(), 1_500, "background work", logger);
+    await within(
+      Promise.all([db.destroy(), readiness.close()]),
+      500,
+      "database connections",
+      logger,
+    );
     await replicaDb?.destroy();
     if (embedded) await embedded.stop();
     logger.info("stopped");
     process.exit(0);
   };
+  process.removeListener("SIGTERM", abandonStart);
+  process.removeListener("SIGINT", abandonStart);
   process.on("SIGTERM", (signal) => void shutdown(signal));
   process.on("SIGINT", (signal) => void shutdown(signal));
+  if (startAbandoned.signal.aborted) void shutdown("SIGTERM");
+}
+
+/** Wait for a step of the shutdown, but no longer than `ms`: then say so and go on. */
+async function within(
+  step: Promise<unknown>,
+  ms: number,
+  what: string,
+  logger: Logger,
+): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    step.then(
+      () => false,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), ms);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (timedOut) logger.warn({ step: what, waitedMs: ms }, "shutdown step did not finish in time");
 }
 
 function printBanner(url: string, demo: boolean): void {

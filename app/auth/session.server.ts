@@ -101,12 +101,14 @@ async function validate(
 
 function validateOnce(request: Request, context: AppLoadContext): Promise<ValidatedSession | null> {
   let byPhase = validated.get(context);
-  if (!byPhase) validated.set(context, (byPhase = new Map()));
+  if (!byPhase)
+    validated.set(context, (byPhase = new Map<string, Promise<ValidatedSession | null>>()));
   const phase = request.method === "GET" || request.method === "HEAD" ? "loaders" : "action";
   const key = `${phase} ${request.headers.get("cookie") ?? ""}`;
   let result = byPhase.get(key);
   if (!result) {
-    result = validate(request, context);
+    // Sessions live in the database: when it is unavailable every page says so (a 503), whoever asks.
+    result = serviceCall(() => validate(request, context));
     byPhase.set(key, result);
   }
   return result;

@@ -30,6 +30,12 @@ const ERROR_PAGES: Readonly<Record<number, ErrorPage>> = {
     body: "Nothing was saved. Go back, make your longer answers shorter and try again.",
   },
   429: { title: "Too many requests", body: "Wait a few minutes and try again." },
+  // The database is unavailable or too slow (503, with Retry-After): nothing is wrong with what the
+  // person did, and it is worth trying again soon.
+  503: {
+    title: "Sorry, the service is unavailable",
+    body: "Try again in a few minutes. Nothing you had already saved has been lost.",
+  },
 };
 
 const SERVER_ERROR: ErrorPage = {

@@ -77,9 +77,9 @@ export async function snapshotBuild(): Promise<string> {
 }
 
 /**
- * Start `node --import tsx server/index.ts` in production mode, from `appDir` (a snapshot of the
- * build), with a fresh data directory and no DATABASE_URL, so it starts its own embedded PostgreSQL
- * and seeds the demo partnership. Resolves once GET /readyz answers 200.
+ * Start the built host, `node build/host/index.js` (as production runs it), from `appDir` (a
+ * snapshot of the build), with a fresh data directory and no DATABASE_URL, so it starts its own
+ * embedded PostgreSQL and seeds the demo partnership. Resolves once GET /readyz answers 200.
  */
 export async function startCrosswalk(options: {
   appDir: string;
@@ -108,15 +108,11 @@ export async function startCrosswalk(options: {
   delete env.DATABASE_URL;
   delete env.DATABASE_OWNER_URL;
 
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", path.join(PROJECT_ROOT, "server/index.ts")],
-    {
-      cwd: options.appDir,
-      env,
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
+  const child = spawn(process.execPath, [path.join(options.appDir, "build/host/index.js")], {
+    cwd: options.appDir,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 
   const exited = new Promise<ProcessExit>((resolve) => {
     child.once("exit", (code, signal) => resolve({ code, signal }));
