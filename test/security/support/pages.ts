@@ -69,11 +69,17 @@ export function hasErrorSummary(html: string): boolean {
 }
 
 /**
- * The parts of a page that differ between any two requests (the CSP nonce) and the ids the
- * request itself named, replaced by placeholders, so two refusals can be compared.
+ * The parts of a page that differ between any two requests (the CSP nonce, the one-time id its
+ * forms are sent with, in its forms and in the root's data) and the ids the request itself named,
+ * replaced by placeholders, so two refusals can be compared.
  */
 export function withoutRequestParts(html: string, ids: readonly string[]): string {
   let text = html.replace(/nonce="[^"]*"/g, 'nonce="…"');
+  const submissionIds = [
+    ...html.matchAll(/name="submissionId" value="([0-9a-f-]{36})"/g),
+    ...html.matchAll(/submissionId[\\"]*,[\\"]*([0-9a-f-]{36})/g),
+  ].map((match) => match[1] ?? "");
+  for (const id of new Set(submissionIds)) text = text.split(id).join("[submission id]");
   for (const id of ids) text = text.split(id).join("[id]");
   return text;
 }
