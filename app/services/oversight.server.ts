@@ -432,6 +432,35 @@ const WITHIN_PAST = [
 const COUNT = [{ key: "referrals", label: "Referrals" }];
 
 /** Rows and series of one table, with their labels, before the counts are put in. */
+type Labelled = readonly { key: string; label: string }[];
+const labelledPeriods = new Map<string, { weeks: Labelled; months: Labelled }>();
+
+/**
+ * The weeks and months of a period, labelled: the same for every table of every dashboard over
+ * that period, so made once (a year is 53 weeks, each a date to work out and format) and kept
+ * for the few periods in use.
+ */
+function periodLabels(from: string, to: string): { weeks: Labelled; months: Labelled } {
+  const key = `${from}/${to}`;
+  let labels = labelledPeriods.get(key);
+  if (!labels) {
+    labels = {
+      weeks: weeksOf(from, to).map((week) => ({
+        key: week,
+        label: SHORT_DATE.format(dateOf(week)),
+      })),
+      months: monthsOf(from, to).map((month) => ({
+        key: month,
+        label: MONTH.format(dateOf(month)),
+      })),
+    };
+    if (labelledPeriods.size >= 32)
+      labelledPeriods.delete(labelledPeriods.keys().next().value ?? "");
+    labelledPeriods.set(key, labels);
+  }
+  return labels;
+}
+
 function layout(
   table: OversightTableId,
   filters: OversightFilters,
@@ -444,7 +473,7 @@ function layout(
   // since, say), so no count is ever dropped.
   const countedKeys = [...counted.keys()].map((key) => key.split("\u0000") as [string, string]);
   const withCounted = (
-    listed: { key: string; label: string }[],
+    listed: readonly { key: string; label: string }[],
     side: 0 | 1,
     label: (key: string) => string,
   ) => {
@@ -461,18 +490,11 @@ function layout(
     .map((agency) => ({ key: agency.id, label: agency.name }));
   const period = `${LONG_DATE.format(dateOf(filters.from))} to ${LONG_DATE.format(dateOf(filters.to))}`;
   const bands = Object.entries(DURATION_BANDS).map(([key, label]) => ({ key, label }));
-  const weeks = weeksOf(filters.from, filters.to).map((key) => ({
-    key,
-    label: SHORT_DATE.format(dateOf(key)),
-  }));
-  const months = monthsOf(filters.from, filters.to).map((key) => ({
-    key,
-    label: MONTH.format(dateOf(key)),
-  }));
+  const { weeks, months } = periodLabels(filters.from, filters.to);
   const unknown = (key: string) => key;
   const finish = (
-    rows: { key: string; label: string }[],
-    series: { key: string; label: string }[],
+    rows: readonly { key: string; label: string }[],
+    series: readonly { key: string; label: string }[],
     description: string,
   ) => ({
     rowKeys: withCounted(rows, 0, unknown),
