@@ -2,7 +2,10 @@ import fs from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "./support/browser";
 import { send, statusOf, wrongSignIn, type Outcome, type SentRequest } from "./support/http";
+import { arrive, heading, signIn, UUID, visit } from "./support/journey";
 import { startCrosswalk, type CrosswalkServer, type ProcessExit } from "./support/server";
 
 // These tests damage or stop the server they use, so each starts its own instead of the shared one.
@@ -26,14 +29,17 @@ function describeOutcomes(requests: SentRequest[], outcomes: Outcome[]): string[
 describe("when PostgreSQL terminates the application's connections", () => {
   let server: CrosswalkServer;
   let superuser: pg.Client;
+  let superuserPassword: string;
 
   beforeAll(async () => {
-    server = await startCrosswalk({ appDir });
+    // A locked table is given up on after half a second rather than the default three.
+    server = await startCrosswalk({ appDir, env: { DB_LOCK_TIMEOUT_MS: "500" } });
     const credentials = JSON.parse(
       await fs.readFile(join(server.dataDir, "credentials.json"), "utf8"),
     ) as {
       superuser: string;
     };
+    superuserPassword = credentials.superuser;
     superuser = new pg.Client({
       host: "127.0.0.1",
       port: server.databasePort,
@@ -48,6 +54,24 @@ describe("when PostgreSQL terminates the application's connections", () => {
     await superuser?.end();
     await server?.stop();
   });
+
+  /** Hold `table` of Crosswalk's database in access exclusive mode until released. */
+  async function lockTable(table: string): Promise<() => Promise<void>> {
+    const holder = new pg.Client({
+      host: "127.0.0.1",
+      port: server.databasePort,
+      user: "postgres",
+      password: superuserPassword,
+      database: "crosswalk",
+    });
+    await holder.connect();
+    await holder.query("begin");
+    await holder.query(`lock table ${pg.escapeIdentifier(table)} in access exclusive mode`);
+    return async () => {
+      await holder.query("rollback");
+      await holder.end();
+    };
+  }
 
   /** End every backend the application role holds; returns how many were ended. */
   async function terminateApplicationBackends(): Promise<number> {
@@ -94,6 +118,59 @@ describe("when PostgreSQL terminates the application's connections", () => {
     expect(server.isRunning()).toBe(true);
     expect(await settledStatusOf(server, "/readyz")).toBe(200);
     expect(await statusOf(server.baseUrl, "/sign-in")).toBe(200);
+  });
+
+  describe.each([
+    { label: "with JavaScript", javaScript: true },
+    { label: "without JavaScript", javaScript: false },
+  ])("a note whose save fails because its table is locked, $label", ({ javaScript }) => {
+    let browser: Browser;
+    beforeAll(async () => {
+      browser = await launchChromium();
+    });
+    afterAll(async () => {
+      await browser?.close();
+    });
+
+    test("comes back with the typed text and 'Nothing was saved', and sent again once the table is free it is saved once", async () => {
+      const session = await signIn(browser, server.baseUrl, "lead@northbridge.example", javaScript);
+      const { context, page, scriptErrors } = session;
+      let release: (() => Promise<void>) | null = null;
+      try {
+        await visit(session, "/cases?caseload=all&state=active&sort=newest");
+        const casePath = await page
+          .getByRole("table")
+          .getByRole("link")
+          .first()
+          .getAttribute("href");
+        expect(casePath).toMatch(new RegExp(`^/referrals/${UUID}$`));
+        await visit(session, casePath as string);
+        const caseTitle = await heading(page);
+        await visit(session, `${casePath}/notes/new`);
+        const body = `Typed while the database was locked ${javaScript ? "with" : "without"} JavaScript, ${Date.now()}\nSecond line kept`;
+        await page.getByLabel("Contact: in person", { exact: true }).check();
+        await page.locator("#body").fill(body);
+        await page.getByLabel("Shared with every agency involved", { exact: true }).check();
+
+        release = await lockTable("case_notes");
+        await page.getByRole("button", { name: "Add note" }).click();
+        await page.getByRole("heading", { name: "Sorry, the service is unavailable" }).waitFor();
+
+        await expect(page.locator("main").innerText()).resolves.toContain("Nothing was saved.");
+        await expect(page.locator('main textarea[name="body"]').inputValue()).resolves.toBe(body);
+
+        await release();
+        release = null;
+        await page.getByRole("button", { name: "Send again" }).click();
+        await arrive(session, new RegExp(`^${casePath}$`), caseTitle);
+        const caseWork = await page.locator("#case-work").innerText();
+        expect(caseWork.split(body.split("\n")[0] as string).length - 1).toBe(1);
+        expect(scriptErrors).toEqual([]);
+      } finally {
+        await release?.();
+        await context.close();
+      }
+    });
   });
 });
 

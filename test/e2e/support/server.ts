@@ -88,6 +88,8 @@ export async function startCrosswalk(options: {
    * passkeys only for a name, never for 127.0.0.1. The tests still reach the server at baseUrl.
    */
   publicHost?: string;
+  /** More settings for the server (DB_LOCK_TIMEOUT_MS, say), over this process's environment. */
+  env?: Record<string, string>;
 }): Promise<CrosswalkServer> {
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), "crosswalk-e2e-"));
   // mkdtemp makes the directory 0700; as root the embedded PostgreSQL runs as the `postgres` user,
@@ -104,6 +106,7 @@ export async function startCrosswalk(options: {
     DATA_DIR: dataDir,
     LOG_LEVEL: "info",
     ...(options.publicHost ? { PUBLIC_URL: `http://${options.publicHost}:${port}` } : {}),
+    ...options.env,
   };
   delete env.DATABASE_URL;
   delete env.DATABASE_OWNER_URL;
