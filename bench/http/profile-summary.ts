@@ -67,5 +67,7 @@ process.stdout.write(
     ...top(places, 25),
     "by function (self time):",
     ...top(functions, 40),
+    "by function (inclusive: on the stack):",
+    ...top(inclusive, 60),
   ].join("\n") + "\n",
 );
