@@ -213,11 +213,12 @@ describe("the database cannot be reached when the host starts", () => {
   test("the host says once what it cannot reach, tries again with growing waits, shows no banner, and comes up by itself when the database does", async () => {
     const dataDir = await freshDataDir();
     const databasePort = await findFreePort();
-    // Something answers on the database's address but hangs up at once, counting each attempt.
+    // Something answers on the database's address but resets each connection at once, counting
+    // the attempts: every one fails the same way, as an address with nothing behind it would.
     const attempts: number[] = [];
     const refuser = net.createServer((socket) => {
       attempts.push(Date.now());
-      socket.destroy();
+      socket.resetAndDestroy();
     });
     await new Promise<void>((resolve) => refuser.listen(databasePort, "127.0.0.1", resolve));
     let refusing = true;
