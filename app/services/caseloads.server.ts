@@ -183,45 +183,58 @@ export function listCaseload(
     if (filters.agencyId) query = query.where(involves(filters.agencyId));
     if (filters.overdue) query = query.where(sql<SqlBool>`${due} < now()`);
 
-    const { total } = await query
-      .select((eb) => eb.fn.countAll<string>().as("total"))
-      .executeTakeFirstOrThrow();
-    const pageCount = Math.max(1, Math.ceil(Number(total) / PAGE_SIZE));
-    const page = Math.min(Math.max(1, filters.page), pageCount);
-
     const ordered = {
       due: sql`${due} asc nulls last, r.submitted_at asc`,
       newest: sql`r.submitted_at desc`,
       oldest: sql`r.submitted_at asc`,
       name: sql`yp.family_name asc, yp.given_name asc`,
     }[filters.sort];
-    const rows = await query
-      .select([
-        "r.id",
-        "r.state",
-        "r.rag",
-        "r.themes",
-        "r.submitted_at",
-        "r.outcome",
-        "r.partnership_id",
-        "r.referrer_user_id",
-        "r.referrer_agency_id",
-        sql<string>`yp.given_name || ' ' || yp.family_name`.as("young_person_name"),
-        due.as("due_at"),
-        sql<string>`(select name from agencies a where a.id = r.referrer_agency_id)`.as(
-          "referrer_agency_name",
-        ),
-        sql<{ agency_id: string; name: string; status: string }[]>`coalesce((
+    // The total comes with the page (a window count over every match, before the limit): the
+    // row-level checks on each referral, its young person and its involvements then run once,
+    // not once to count and again to list.
+    const pageOf = (page: number) =>
+      query
+        .select([
+          "r.id",
+          "r.state",
+          "r.rag",
+          "r.themes",
+          "r.submitted_at",
+          "r.outcome",
+          "r.partnership_id",
+          "r.referrer_user_id",
+          "r.referrer_agency_id",
+          sql<string>`yp.given_name || ' ' || yp.family_name`.as("young_person_name"),
+          due.as("due_at"),
+          sql<string>`(select name from agencies a where a.id = r.referrer_agency_id)`.as(
+            "referrer_agency_name",
+          ),
+          sql<{ agency_id: string; name: string; status: string }[]>`coalesce((
           select json_agg(json_build_object('agency_id', ra.agency_id, 'name', a.name, 'status', ra.status)
             order by a.name)
           from referral_agencies ra join agencies a on a.id = ra.agency_id
           where ra.referral_id = r.id), '[]')`.as("agencies"),
-      ])
-      .orderBy(ordered)
-      .orderBy("r.id")
-      .limit(PAGE_SIZE)
-      .offset((page - 1) * PAGE_SIZE)
-      .execute();
+          sql<string>`count(*) over ()`.as("total"),
+        ])
+        .orderBy(ordered)
+        .orderBy("r.id")
+        .limit(PAGE_SIZE)
+        .offset((page - 1) * PAGE_SIZE)
+        .execute();
+
+    let page = Math.max(1, filters.page);
+    let rows = await pageOf(page);
+    let total = Number(rows[0]?.total ?? 0);
+    if (rows.length === 0 && page > 1) {
+      // Past the last page (an old address, cases closed since): count, and show the last page.
+      const counted = await query
+        .select((eb) => eb.fn.countAll<string>().as("total"))
+        .executeTakeFirstOrThrow();
+      total = Number(counted.total);
+      page = Math.max(1, Math.ceil(total / PAGE_SIZE));
+      rows = total > 0 ? await pageOf(page) : [];
+    }
+    const pageCount = Math.max(1, Math.ceil(total / PAGE_SIZE));
 
     const now = new Date();
     const decisions = await loadDecisions(
@@ -248,14 +261,14 @@ export function listCaseload(
       details: {
         caseload,
         filters: { ...filters },
-        total: Number(total),
+        total,
         shown: visible.map((row) => row.id),
         withheld: rows.length - visible.length,
       },
     });
     return {
       caseload,
-      total: Number(total),
+      total,
       page,
       pageCount,
       rows: visible.map((row) => ({

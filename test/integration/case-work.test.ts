@@ -312,6 +312,12 @@ describe("caseloads", () => {
     expect(page.rows.map((row) => row.id)).toEqual(expected);
   });
 
+  it("asked for a page past the last show the last page, with the whole count", async () => {
+    const page = await listCaseload(as(world.people.lead), "all", { ...base, page: 7 });
+    expect(page).toMatchObject({ total: 3, page: 1, pageCount: 1 });
+    expect(page.rows).toHaveLength(3);
+  });
+
   it("filtered to overdue show a referral once its screening target has passed", async () => {
     const lead = as(world.people.lead);
     const overdue = { ...base, overdue: true };
