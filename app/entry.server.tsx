@@ -4,7 +4,7 @@ import { createReadableStreamFromReadable } from "@remix-run/node";
 import { isRouteErrorResponse, RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { noteUnavailable, unavailabilityCode } from "../db/unavailable";
+import { noteUnavailable, unavailabilityCode, unavailabilityNoted } from "../db/unavailable";
 import { loggablePath } from "./loggable-path";
 import { NonceProvider } from "./ui/nonce";
 
@@ -18,6 +18,11 @@ export default function handleRequest(
   remixContext: EntryContext,
   loadContext: AppLoadContext,
 ) {
+  // The database was unavailable: the HTTP host answers with its own page (and gives a form's
+  // answers back), so a page rendered here would be thrown away, at a cost the service can least
+  // afford while it sheds load.
+  if (responseStatusCode >= 500 && unavailabilityNoted())
+    return new Response(null, { status: responseStatusCode, headers: responseHeaders });
   const nonce = loadContext.cspNonce;
   // Crawlers and no-JavaScript clients get the whole document at once.
   const waitForAll = isbot(request.headers.get("user-agent") ?? "");

@@ -19,7 +19,9 @@ export type PoolErrorReporter = (message: string, error: Error) => void;
  *
  * Waiting is bounded three ways, so a slow or locked database sheds requests instead of piling
  * them up: a checkout waits at most connectTimeoutMs, at most queueMax checkouts wait (the next
- * fails at once with PoolQueueFull), and a statement waits for a lock at most lockTimeoutMs.
+ * fails at once with PoolQueueFull), and a statement waits for a lock at most lockTimeoutMs. A
+ * server that stops answering altogether (its processes frozen, the network gone) cannot enforce
+ * its own statement timeout: shortly after it, the query is given up and its connection closed.
  */
 export function createPool(
   connectionString: string,
@@ -34,13 +36,17 @@ export function createPool(
     idleTimeoutMillis: 30_000,
     statement_timeout: settings.statementTimeoutMs,
     idle_in_transaction_session_timeout: settings.idleInTransactionTimeoutMs,
+    query_timeout: settings.statementTimeoutMs + UNANSWERED_MARGIN_MS,
     ...(settings.lockTimeoutMs ? { lock_timeout: settings.lockTimeoutMs } : {}),
     application_name: options.applicationName ?? "crosswalk",
   });
   if (settings.queueMax !== undefined) boundQueue(pool, settings.max, settings.queueMax);
   pool.on("error", (error) => report("idle database connection failed", error));
   pool.on("connect", (client) => {
-    client.on("error", (error) => report("database connection failed", error));
+    const abandoned = closeWhenUnanswered(client);
+    client.on("error", (error) => {
+      if (!abandoned()) report("database connection failed", error);
+    });
     if (options.role) {
       // Queued before any other query on this client, so it runs first.
       client.query(`set role ${pg.escapeIdentifier(options.role)}`).catch((error: Error) => {
@@ -49,6 +55,36 @@ export function createPool(
     }
   });
   return pool;
+}
+
+/** How long after the statement timeout an unanswered query is given up. */
+const UNANSWERED_MARGIN_MS = 1_000;
+
+/**
+ * pg's query_timeout rejects a query the server has not answered, but leaves it running on the
+ * connection, where the next query (the transaction's ROLLBACK, the next request's work) would wait
+ * behind it for ever. So the connection is closed: its queries fail as a lost connection and the
+ * pool discards it. Returns whether this connection was closed so (its error is then expected).
+ */
+function closeWhenUnanswered(client: pg.PoolClient): () => boolean {
+  let closed = false;
+  const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+  const watched = (...args: unknown[]) => {
+    const result = query(...args);
+    if (result instanceof Promise) {
+      result.catch((error: unknown) => {
+        if (!closed && error instanceof Error && error.message === "Query read timeout") {
+          closed = true;
+          (
+            client as unknown as { connection: { stream: { destroy(): void } } }
+          ).connection.stream.destroy();
+        }
+      });
+    }
+    return result;
+  };
+  client.query = watched as typeof client.query;
+  return () => closed;
 }
 
 /**

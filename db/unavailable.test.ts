@@ -38,6 +38,7 @@ describe("which failures mean the database is unavailable or too slow", () => {
     ["Connection terminated unexpectedly", "CONNECTION_LOST"],
     ["Connection terminated due to connection timeout", "CONNECTION_LOST"],
     ["timeout exceeded when trying to connect", "CONNECT_TIMEOUT"],
+    ["Query read timeout", "QUERY_TIMEOUT"],
     ["Client has encountered a connection error and is not queryable", "CONNECTION_LOST"],
   ])("node-postgres's code-less %j is unavailability (%s)", (message, code) => {
     expect(unavailabilityCode(new Error(message))).toBe(code);

@@ -48,7 +48,7 @@ const UNAVAILABLE_MESSAGES = [
  * The SQLSTATE or errno that shows `error` (or an error it wraps) is the database being
  * unavailable or too slow, or null when it is anything else: a bug, a constraint, a refusal.
  * node-postgres's code-less connection errors are given a code of our own ("CONNECTION_LOST",
- * "CONNECT_TIMEOUT").
+ * "CONNECT_TIMEOUT", and "QUERY_TIMEOUT" for a server that stopped answering).
  */
 export function unavailabilityCode(error: unknown): string | null {
   for (let cause = error, depth = 0; cause && depth < 5; depth++) {
@@ -60,6 +60,7 @@ export function unavailabilityCode(error: unknown): string | null {
     }
     if (typeof message === "string") {
       if (/timeout exceeded when trying to connect/.test(message)) return "CONNECT_TIMEOUT";
+      if (message === "Query read timeout") return "QUERY_TIMEOUT";
       if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(message))) return "CONNECTION_LOST";
     }
     // AggregateError (a host with several addresses, all refused) and wrapped causes.
@@ -97,6 +98,11 @@ export function watchForUnavailability<T>(work: () => T): {
 } {
   const record: UnavailabilityRecord = { code: null };
   return { record, result: requestRecords.run(record, work) };
+}
+
+/** Whether the database has been found unavailable while serving this request. */
+export function unavailabilityNoted(): boolean {
+  return (requestRecords.getStore()?.code ?? null) !== null;
 }
 
 /**

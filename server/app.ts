@@ -52,8 +52,8 @@ export interface AppOptions {
   readiness?: () => Promise<unknown>;
 }
 
-/** /readyz answers within this, ready or not. */
-const READINESS_DEADLINE_MS = 900;
+/** /readyz answers within this, ready or not (load balancers commonly wait a second or more). */
+const READINESS_DEADLINE_MS = 700;
 
 /**
  * The HTTP host: headers, CSRF check, request ids, logs, health checks, the methods each route
@@ -165,18 +165,20 @@ export function createApp(options: AppOptions): Express {
     const { record, result } = watchForUnavailability(() => remix(remixRequest(req, res), context));
     result
       .then(async (response) => {
-        if (record.code !== null) return answerUnavailable(req, res, response, record.code);
+        if (record.code !== null && response.status >= 500)
+          return answerUnavailable(req, res, response, record.code);
         await keepWhereItWent(db, logger, submission, response);
         return sendResponse(req, res, response);
       })
       .catch(next);
   });
   /**
-   * The database was unavailable or too slow while Remix served the request (serviceCall, the
-   * session or handleError noted it): one warn line, no stack, and a 503 with Retry-After. A form
-   * sent as a page (no script) comes back with everything the person typed, built here from the
-   * body already read, since Remix's page cannot see it; Remix's own 503 pages and answers to its
-   * script (which keeps the form itself) go as they are.
+   * The database was unavailable or too slow and Remix's answer is a fault (serviceCall, the
+   * session or handleError noted it): one warn line, no stack, and a 503 with Retry-After. A page
+   * gets the GOV.UK page from here (entry.server renders none), and a form sent as a page (no
+   * script) comes back on it with everything the person typed, from the body already read, which
+   * Remix's page could not see. Answers to Remix's script go as they are: the browser keeps the
+   * form itself (app/entry.client.tsx).
    */
   async function answerUnavailable(
     req: ExpressRequest,
@@ -185,13 +187,15 @@ export function createApp(options: AppOptions): Express {
     code: string,
   ) {
     logUnavailable(req, res, code);
-    const script = req.path.endsWith(".data");
-    const kept = script ? null : await formSent(req, res);
-    if (script || (!kept && response.status === 503)) {
+    if (req.path.endsWith(".data")) {
       if (response.status === 503) response.headers.set("Retry-After", String(RETRY_AFTER_SECONDS));
       return sendResponse(req, res, response);
     }
-    await response.body?.cancel();
+    const kept = await formSent(req, res);
+    // Read to its end, not cancelled: a page React is still streaming reports a cut as an error.
+    await response.arrayBuffer().catch(() => undefined);
+    const cookies = response.headers.getSetCookie();
+    if (cookies.length) res.setHeader("Set-Cookie", cookies);
     sendUnavailablePage(res, kept);
   }
 

@@ -233,10 +233,10 @@ export function readinessProbe(url: string): {
       url,
       {
         max: 1,
-        connectTimeoutMs: 800,
-        statementTimeoutMs: 500,
+        connectTimeoutMs: 600,
+        statementTimeoutMs: 400,
         idleInTransactionTimeoutMs: 1_000,
-        lockTimeoutMs: 250,
+        lockTimeoutMs: 200,
         queueMax: 4,
       },
       () => undefined,
