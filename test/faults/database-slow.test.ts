@@ -9,7 +9,6 @@ import { Cleanup } from "./support/cleanup";
 import { copyDataDir, launchHost, removeDataDir, startHost, type FaultHost } from "./support/host";
 import {
   formHeaders,
-  isAcknowledged,
   noteForm,
   notePath,
   pageStatus,
@@ -28,7 +27,8 @@ import {
   superuserClient,
   waitFor,
 } from "./support/postgres";
-import { readyz, timeUntil } from "./support/readiness";
+import { readyz, timeUntil, type ReadinessSample } from "./support/readiness";
+import { testOfGap } from "./support/known-gaps";
 
 const world = inject("faults");
 const cleanup = new Cleanup();
@@ -65,148 +65,172 @@ describe("the database is too slow", () => {
     target = { baseUrl: host.baseUrl, cookie: world.cookie, referralId: world.referralId };
   });
 
-  test("a lock on case_notes outlasting the lock timeout: the note is answered 503 with Retry-After and every typed answer in a form to send again, one warn line and no stack; other pages and /readyz still answer", async () => {
+  describe("a lock on case_notes outlasting the lock timeout", () => {
     const unrelatedPage = "/account/sessions";
-    expect(await pageStatus(target, unrelatedPage)).toBe(200);
-
-    const postmaster = await postmasterOf(dataDir);
-    const locker = await superuserClient(dataDir, postmaster?.port ?? 0);
-    cleanup.add(() => endQuietly(locker));
-    await locker.query("begin");
-    await locker.query("lock table case_notes in access exclusive mode");
-    const logsBefore = host.logs.length;
-
     const body = `Rang the family about the youth club ${randomUUID()}`;
     const submissionId = randomUUID();
-    const startedAt = Date.now();
-    const outcome = await postNote(target, body, submissionId).outcome;
-    const answeredMs = Date.now() - startedAt;
-    const readiness = await readyz(host.baseUrl, 5_000);
-    const unrelated = await pageStatus(target, unrelatedPage);
-    await locker.query("rollback");
+    let outcome: Outcome;
+    let readiness: ReadinessSample;
+    let unrelated: number | string;
+    let failureLines: LogRecord[];
+    let logsSince: LogRecord[];
+    let resent: Outcome | null;
+    let saved: number;
 
-    const requestId =
-      outcome.kind === "response" ? String(outcome.headers["x-request-id"] ?? "") : "";
-    // Written once the answer is sent: wait for the request's own line before reading the log.
-    await host.waitForLog((record) => record.requestId === requestId && record.msg === "request");
-    const failureLines = host.logs.filter(
-      (record) => record.requestId === requestId && record.level >= 40,
-    );
-    const problems = unavailablePageProblems(outcome, {
-      action: notePath(target),
-      fields: noteForm(body, submissionId),
+    // The scenario once; the tests below each judge one part of what happened.
+    beforeAll(async () => {
+      expect(await pageStatus(target, unrelatedPage)).toBe(200);
+      const postmaster = await postmasterOf(dataDir);
+      const locker = await superuserClient(dataDir, postmaster?.port ?? 0);
+      cleanup.add(() => endQuietly(locker));
+      await locker.query("begin");
+      await locker.query("lock table case_notes in access exclusive mode");
+      const logsBefore = host.logs.length;
+
+      const startedAt = Date.now();
+      outcome = await postNote(target, body, submissionId).outcome;
+      const answeredMs = Date.now() - startedAt;
+      readiness = await readyz(host.baseUrl, 5_000);
+      unrelated = await pageStatus(target, unrelatedPage);
+      await locker.query("rollback");
+
+      const requestId =
+        outcome.kind === "response" ? String(outcome.headers["x-request-id"] ?? "") : "";
+      // Written once the answer is sent: wait for the request's own line before reading the log.
+      await host.waitForLog((record) => record.requestId === requestId && record.msg === "request");
+      failureLines = host.logs.filter(
+        (record) => record.requestId === requestId && record.level >= 40,
+      );
+      logsSince = host.logs.slice(logsBefore);
+
+      // The kept form, sent again once the lock has gone.
+      const again =
+        outcome.kind === "response" ? formToSendAgain(outcome.body, notePath(target)) : null;
+      resent = again
+        ? await send(target.baseUrl, {
+            method: "POST",
+            path: notePath(target),
+            form: Object.fromEntries(again),
+            headers: formHeaders(target),
+          }).outcome
+        : null;
+      const client = await superuserClient(dataDir, postmaster?.port ?? 0);
+      saved =
+        (
+          await client
+            .query("select id from case_notes where body = $1", [body])
+            .finally(() => endQuietly(client))
+        ).rowCount ?? 0;
+
+      printFigures("case_notes locked past the lock timeout", {
+        "note answer": outcome.kind === "response" ? outcome.status : outcome.error,
+        "answered in ms": answeredMs,
+        "/readyz": readiness.status,
+        "/readyz ms": readiness.ms,
+        [`${unrelatedPage} while locked`]: unrelated,
+        "warn or error lines for the failed note": failureLines.length,
+        "log lines with a stack": withStacks(logsSince).length,
+        "sent again": resent?.kind === "response" ? resent.status : "no form",
+        "notes saved": saved,
+      });
     });
 
-    // The kept form, sent again once the lock has gone, saves the note once.
-    const again =
-      outcome.kind === "response" ? formToSendAgain(outcome.body, notePath(target)) : null;
-    const resent = again
-      ? await send(target.baseUrl, {
-          method: "POST",
-          path: notePath(target),
-          form: Object.fromEntries(again),
-          headers: formHeaders(target),
-        }).outcome
-      : null;
-    const client = await superuserClient(dataDir, postmaster?.port ?? 0);
-    const saved = await client
-      .query("select id from case_notes where body = $1", [body])
-      .finally(() => endQuietly(client));
-
-    printFigures("case_notes locked past the lock timeout", {
-      "note answer": outcome.kind === "response" ? outcome.status : outcome.error,
-      "answered in ms": answeredMs,
-      "/readyz": readiness.status,
-      "/readyz ms": readiness.ms,
-      [`${unrelatedPage} while locked`]: unrelated,
-      "warn or error lines for the failed note": failureLines.length,
-      "sent again": resent?.kind === "response" ? resent.status : "no form",
-      "notes saved": saved.rowCount,
+    test("the note is answered 503 with Retry-After and every typed answer in a form that, sent again, saves it once", () => {
+      expect(
+        unavailablePageProblems(outcome, {
+          action: notePath(target),
+          fields: noteForm(body, submissionId),
+        }),
+      ).toEqual([]);
+      const location =
+        resent?.kind === "response" && typeof resent.headers.location === "string"
+          ? resent.headers.location
+          : null;
+      expect(resent?.kind === "response" ? resent.status : "no form sent again").toBeOneOf([
+        302, 303,
+      ]);
+      expect(location ?? "").toMatch(new RegExp(`^/referrals/${target.referralId}(?:[?#]|$)`));
+      expect(saved).toBe(1);
     });
 
-    expect(problems).toEqual([]);
-    expect(failureLines.map((record) => [record.level, record.msg])).toEqual([
-      [40, "database unavailable"],
-    ]);
-    expect(withStacks(host.logs.slice(logsBefore))).toEqual([]);
-    expect(readiness.ms).toBeLessThan(1_000);
-    expect(readiness.status).toBe(200);
-    expect(unrelated).toBe(200);
-    expect(
-      resent?.kind === "response" &&
-        isAcknowledged(
-          {
-            body,
-            submissionId,
-            status: resent.status,
-            location: String(resent.headers.location ?? ""),
-            error: null,
-            endedAt: Date.now(),
-          },
-          target,
-        ),
-      "the kept form, sent again, was not saved",
-    ).toBe(true);
-    expect(saved.rowCount).toBe(1);
+    test("/readyz answers 200 within a second and a page that does not touch the table answers 200", () => {
+      expect(readiness.ms).toBeLessThan(1_000);
+      expect(readiness.status).toBe(200);
+      expect(unrelated).toBe(200);
+    });
+
+    test('the failure is one warn line, "database unavailable"', () => {
+      expect(failureLines.map((record) => [record.level, record.msg])).toEqual([
+        [40, "database unavailable"],
+      ]);
+    });
+
+    testOfGap("render-error-after-503", "the log holds no stack trace", () => {
+      expect(withStacks(logsSince)).toEqual([]);
+    });
   });
 
-  test("a database that stops answering (its processes frozen): the note is answered 503 with its answers kept within the statement timeout, /readyz says so within a second, and pages work again once it thaws", async () => {
-    const frozen = await postgresProcessesOn(dataDir);
-    expect(frozen.length).toBeGreaterThan(0);
-    const thaw = () => {
-      for (const pid of frozen) {
-        try {
-          process.kill(pid, "SIGCONT");
-        } catch {
-          // A process that has ended since needs no thawing.
+  testOfGap(
+    "frozen-database",
+    "a database that stops answering (its processes frozen): the note is answered 503 with its answers kept within the statement timeout, /readyz says so within a second, and pages work again once it thaws",
+    async () => {
+      const frozen = await postgresProcessesOn(dataDir);
+      expect(frozen.length).toBeGreaterThan(0);
+      const thaw = () => {
+        for (const pid of frozen) {
+          try {
+            process.kill(pid, "SIGCONT");
+          } catch {
+            // A process that has ended since needs no thawing.
+          }
         }
-      }
-      return Promise.resolve();
-    };
-    cleanup.add(thaw);
-    const body = `Dropped in at the youth club ${randomUUID()}`;
-    const submissionId = randomUUID();
-    for (const pid of frozen) process.kill(pid, "SIGSTOP");
-    const startedAt = Date.now();
-    // A host that waits for ever is a finding, not a hung test: give up on the answer in time.
-    const outcome = await Promise.race([
-      postNote(target, body, submissionId).outcome,
-      new Promise<Outcome>((resolve) =>
-        setTimeout(
-          () => resolve({ kind: "failed", error: "no answer while the database was frozen" }),
-          STATEMENT_TIMEOUT_MS + 10_000,
+        return Promise.resolve();
+      };
+      cleanup.add(thaw);
+      const body = `Dropped in at the youth club ${randomUUID()}`;
+      const submissionId = randomUUID();
+      for (const pid of frozen) process.kill(pid, "SIGSTOP");
+      const startedAt = Date.now();
+      // A host that waits for ever is a finding, not a hung test: give up on the answer in time.
+      const outcome = await Promise.race([
+        postNote(target, body, submissionId).outcome,
+        new Promise<Outcome>((resolve) =>
+          setTimeout(
+            () => resolve({ kind: "failed", error: "no answer while the database was frozen" }),
+            STATEMENT_TIMEOUT_MS + 10_000,
+          ),
         ),
-      ),
-    ]);
-    const answeredMs = Date.now() - startedAt;
-    const readiness = await readyz(host.baseUrl, 5_000);
-    await thaw();
-    const thawedAt = Date.now();
-    const recoveryMs = await timeUntil(
-      async () =>
-        (await readyz(host.baseUrl, 1_000)).status === 200 &&
-        (await pageStatus(target, `/referrals/${target.referralId}`)) === 200,
-      30_000,
-    );
-    const problems = unavailablePageProblems(outcome, {
-      action: notePath(target),
-      fields: noteForm(body, submissionId),
-    });
-    printFigures("database frozen (SIGSTOP)", {
-      "note answer": outcome.kind === "response" ? outcome.status : outcome.error,
-      "answered in ms": answeredMs,
-      "/readyz": readiness.status,
-      "/readyz ms": readiness.ms,
-      "seconds to serve again after it thawed":
-        recoveryMs === null ? "never" : (Date.now() - thawedAt) / 1000,
-    });
+      ]);
+      const answeredMs = Date.now() - startedAt;
+      const readiness = await readyz(host.baseUrl, 5_000);
+      await thaw();
+      const thawedAt = Date.now();
+      const recoveryMs = await timeUntil(
+        async () =>
+          (await readyz(host.baseUrl, 1_000)).status === 200 &&
+          (await pageStatus(target, `/referrals/${target.referralId}`)) === 200,
+        30_000,
+      );
+      const problems = unavailablePageProblems(outcome, {
+        action: notePath(target),
+        fields: noteForm(body, submissionId),
+      });
+      printFigures("database frozen (SIGSTOP)", {
+        "note answer": outcome.kind === "response" ? outcome.status : outcome.error,
+        "answered in ms": answeredMs,
+        "/readyz": readiness.status,
+        "/readyz ms": readiness.ms,
+        "seconds to serve again after it thawed":
+          recoveryMs === null ? "never" : (Date.now() - thawedAt) / 1000,
+      });
 
-    expect(answeredMs).toBeLessThan(STATEMENT_TIMEOUT_MS + 3_000);
-    expect(problems).toEqual([]);
-    expect(readiness.ms).toBeLessThan(1_000);
-    expect(readiness.status).toBe(503);
-    expect(recoveryMs).not.toBeNull();
-  });
+      expect(answeredMs).toBeLessThan(STATEMENT_TIMEOUT_MS + 3_000);
+      expect(problems).toEqual([]);
+      expect(readiness.ms).toBeLessThan(1_000);
+      expect(readiness.status).toBe(503);
+      expect(recoveryMs).not.toBeNull();
+    },
+  );
 });
 
 describe("the database cannot be reached when the host starts", () => {
