@@ -20,6 +20,7 @@ import { DEFAULT_MAX_FORM_BYTES, DEFAULT_PUBLIC_URL } from "./config";
 import { keptSubmission, type KeptSubmission } from "../app/ui/kept-answers";
 import { RETRY_AFTER_SECONDS, unavailabilityCode, watchForUnavailability } from "../db/unavailable";
 import { sendErrorPage, sendUnavailablePage } from "./error-page";
+import type { FormSubmission } from "../app/services/submissions.server";
 import { keepWhereItWent, submissionOf } from "./form-submissions";
 import { requestScope } from "./logger";
 import { boundedBody, methodsServed } from "./request-limits";
@@ -166,7 +167,7 @@ export function createApp(options: AppOptions): Express {
     result
       .then(async (response) => {
         if (record.code !== null && response.status >= 500)
-          return answerUnavailable(req, res, response, record.code);
+          return answerUnavailable(req, res, response, record.code, submission);
         await keepWhereItWent(db, logger, submission, response);
         return sendResponse(req, res, response);
       })
@@ -185,13 +186,15 @@ export function createApp(options: AppOptions): Express {
     res: ExpressResponse,
     response: Response,
     code: string,
+    submission: FormSubmission | null,
   ) {
     logUnavailable(req, res, code);
     if (req.path.endsWith(".data")) {
       if (response.status === 503) response.headers.set("Retry-After", String(RETRY_AFTER_SECONDS));
       return sendResponse(req, res, response);
     }
-    const kept = await formSent(req, res);
+    // A form whose save had committed before a later step failed is not "Nothing was saved".
+    const kept = submission?.claimedBy ? null : await formSent(req, res);
     // Read to its end, not cancelled: a page React is still streaming reports a cut as an error.
     await response.arrayBuffer().catch(() => undefined);
     const cookies = response.headers.getSetCookie();
