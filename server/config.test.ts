@@ -124,6 +124,22 @@ describe("configuration from the environment", () => {
     expect(text).not.toContain("secret");
   });
 
+  it("bounds the waits for the database: a lock timeout shorter than the statement timeout, and a queue for connections", () => {
+    expect(loadServerConfig({}).database.pool).toMatchObject({
+      statementTimeoutMs: 15_000,
+      lockTimeoutMs: 3_000,
+      connectTimeoutMs: 5_000,
+      queueMax: 50,
+    });
+    expect(
+      loadServerConfig({ DB_STATEMENT_TIMEOUT_MS: "2000", DB_POOL_QUEUE_MAX: "5" }).database.pool,
+    ).toMatchObject({ lockTimeoutMs: 1_000, queueMax: 5 });
+    expect(loadServerConfig({ DB_LOCK_TIMEOUT_MS: "500" }).database.pool.lockTimeoutMs).toBe(500);
+    expect(() =>
+      loadServerConfig({ DB_STATEMENT_TIMEOUT_MS: "2000", DB_LOCK_TIMEOUT_MS: "2000" }),
+    ).toThrow("DB_LOCK_TIMEOUT_MS must be shorter than DB_STATEMENT_TIMEOUT_MS");
+  });
+
   it("refuses an owner URL without an application URL", () => {
     expect(() => loadServerConfig({ DATABASE_OWNER_URL: "postgres://owner@db/crosswalk" })).toThrow(
       /DATABASE_OWNER_URL is set but DATABASE_URL is not/,
