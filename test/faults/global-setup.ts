@@ -39,7 +39,7 @@ export const LEAD_EMAIL = "lead@northbridge.example";
  * build, so a rebuild in the working tree during the run cannot change what is under test.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  if (!existsSync("build/server/index.js"))
+  if (!existsSync("build/server/index.js") || !existsSync("build/host/index.js"))
     throw new Error("No production build: run `npm run test:faults`, which builds first.");
   const appDir = await snapshotBuild();
   const templateParent = await fs.mkdtemp(path.join(os.tmpdir(), "crosswalk-faults-template-"));

@@ -46,8 +46,7 @@ describe("the process a supervisor runs and signals", () => {
 
     const dataDir = await copyDataDir(world.templateDir);
     cleanup.add(() => removeDataDir(dataDir));
-    // launchHost runs exactly that (node and the built host, from the build's folder) when the
-    // build has it.
+    // launchHost runs exactly that: node and the built host, from the build's folder.
     const host = await startHost({ appDir: world.appDir, dataDir });
     cleanup.add(() => host.stop());
     const command = (await fs.readFile(`/proc/${host.pid}/cmdline`, "utf8"))

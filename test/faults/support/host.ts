@@ -1,5 +1,4 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import fs from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -10,11 +9,9 @@ import { stopPostgresOn } from "./postgres";
 
 export const PROJECT_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 
-/** The production host as an operator's supervisor runs it (README), for a snapshot of the build. */
+/** The production host as an operator's supervisor runs it (README): node and the built host. */
 export function hostCommand(appDir: string): string[] {
-  const built = path.join(appDir, "build/host/index.js");
-  if (existsSync(built)) return [built];
-  return ["--import", "tsx", path.join(PROJECT_ROOT, "server/index.ts")];
+  return [path.join(appDir, "build/host/index.js")];
 }
 
 /** A Crosswalk host process under test: its log, its exit, and the means to hurt it. */
