@@ -675,6 +675,8 @@ export async function referralView(
       referral.destination_agency_id,
       ...agencies.map((agency) => agency.agency_id),
       ...history.map((step) => step.actor_agency_id),
+      // A decision to share names the agencies it shares with, who may not be on the case yet.
+      ...loaded.decisions.flatMap((decision) => decision.recipientAgencyIds),
     ],
     userIds: [
       referral.referrer_user_id,
