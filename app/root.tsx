@@ -14,6 +14,7 @@ import { useEffect, type ReactNode } from "react";
 import { ROLE_DESCRIPTIONS } from "../policies";
 import { getActor, requestMeta } from "./auth/session.server";
 import { unreadNotificationCount } from "./services/notifications.server";
+import { serviceCall } from "./http.server";
 import { newSubmissionId } from "./services/submissions.server";
 import { navigationFor } from "./navigation";
 import {
@@ -53,11 +54,10 @@ export async function loader({ request, context }: LoaderFunctionArgs): Promise<
   const actor = await getActor(request, context);
   const submissionId = newSubmissionId();
   if (!actor) return { identity: null, navigation: [], idleTimeoutMs: null, submissionId };
-  const unreadNotifications = await unreadNotificationCount({
-    db: context.db,
-    actor,
-    ...requestMeta(context),
-  });
+  // The database away is a 503 for the frame too, as for the page it surrounds.
+  const unreadNotifications = await serviceCall(() =>
+    unreadNotificationCount({ db: context.db, actor, ...requestMeta(context) }),
+  );
   return {
     identity: {
       displayName: actor.displayName,

@@ -11,13 +11,15 @@ import { sealVerifyAndSign } from "../db/audit/checkpoint-run";
 import { describeFailure } from "../db/audit/report";
 import { SEAL_BATCH, sealAll, sealThrough, type SealCall } from "../db/audit/seal";
 import type { Database } from "../db/types";
+import { unavailabilityCode } from "../db/unavailable";
 import type { AuditJobSettings } from "./config";
 
 /**
  * The access log's background work in the server (docs/decisions/009-audit-sealer-and-partitions.md):
  *
  * - the sealer, every AUDIT_SEAL_INTERVAL_MS: audit_seal() until a call seals less than a batch;
- * - the partitions, at start and daily: audit_ensure_partitions(AUDIT_PARTITION_MONTHS_AHEAD);
+ * - the partitions, at start and daily: audit_ensure_partitions(AUDIT_PARTITION_MONTHS_AHEAD),
+ *   and then the expiry of week-old one-time submission ids;
  * - checkpoints, every AUDIT_CHECKPOINT_MINUTES (10), with AUDIT_SIGNING_KEY_FILE or else the
  *   default key that the first start makes in DATA_DIR/audit-keys: seal, verify, sign each
  *   chain's head into the folder, the database's copy and the witness (what
@@ -94,10 +96,19 @@ export function startRepeatingJob(options: RepeatingJobOptions): RepeatingJob {
         failures = 0;
       } catch (error) {
         failures += 1;
-        options.logger.error(
-          { err: error, job: options.name, failuresInARow: failures },
-          `${options.name} failed; it will be tried again`,
-        );
+        // The database away is an outage the host already reports: one line, no stack.
+        const code = unavailabilityCode(error);
+        if (code) {
+          options.logger.warn(
+            { code, job: options.name, failuresInARow: failures },
+            `${options.name} could not reach the database; it will be tried again`,
+          );
+        } else {
+          options.logger.error(
+            { err: error, job: options.name, failuresInARow: failures },
+            `${options.name} failed; it will be tried again`,
+          );
+        }
       }
     })().finally(() => {
       running = null;
@@ -210,6 +221,9 @@ export async function startAuditJobs(options: {
         }>`select audit_ensure_partitions(${settings.partitionMonthsAhead}) as created`.execute(db);
         const created = result.rows[0]?.created ?? 0;
         if (created > 0) logger.info({ created }, "access log partitions created");
+        // One-time submission ids answer a form sent again within days, not for ever
+        // (docs/decisions/018-one-time-submission-ids.md).
+        await sql`select form_submissions_expire(7)`.execute(db);
       },
     }),
   ];
@@ -254,7 +268,11 @@ export async function startAuditJobs(options: {
       await Promise.all(jobs.map((job) => job.stop()));
       // Seal what the last requests wrote, rather than leave it for the next start.
       await sealAll(sealThrough(db)).catch((error: unknown) => {
-        logger.warn({ err: error }, "access log events left unsealed at shutdown");
+        const code = unavailabilityCode(error);
+        logger.warn(
+          code ? { code } : { err: error },
+          "access log events left unsealed at shutdown",
+        );
       });
     },
   };

@@ -7,10 +7,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateSigningKeyPair, readCheckpoints } from "../../db/audit/checkpoint";
 import { startAuditJobs } from "../../server/audit-jobs";
 import type { AuditJobSettings } from "../../server/config";
+import { setTenant } from "../../db/tenant";
 import { chainEvents, recordEvents, seal, verifyAs } from "../support/audit";
 import { collectingLogger, ManualClock } from "../support/clock";
 import { useTestDatabase } from "../support/database";
-import { createPartnership } from "../support/factories";
+import { createAgency, createPartnership, createUser } from "../support/factories";
 
 const db = useTestDatabase();
 let dir: string;
@@ -59,6 +60,27 @@ describe("the server's access-log jobs", () => {
     const { logger, lines } = collectingLogger();
     const partnership = await createPartnership(db.owner);
     await recordEvents(db.app, partnership.id, 3);
+    // One-time submission ids: a week-old one goes with the daily upkeep, a new one stays.
+    const person = await createUser(db.owner, await createAgency(db.owner, partnership.id));
+    const submissionIds = [
+      "0d6f1a52-6c3e-4a53-9b0e-6f4c1e0a1b01",
+      "0d6f1a52-6c3e-4a53-9b0e-6f4c1e0a1b02",
+    ];
+    await db.owner.transaction().execute(async (trx) => {
+      await setTenant(trx, partnership.id);
+      await trx
+        .insertInto("form_submissions")
+        .values([
+          {
+            partnership_id: partnership.id,
+            user_id: person.id,
+            submission_id: submissionIds[0]!,
+            created_at: sql<Date>`now() - interval '8 days'`,
+          },
+          { partnership_id: partnership.id, user_id: person.id, submission_id: submissionIds[1]! },
+        ])
+        .execute();
+    });
     const jobs = await startAuditJobs({
       db: db.app,
       ownerUrl: db.ownerUrl,
@@ -73,6 +95,11 @@ describe("the server's access-log jobs", () => {
       expect(await unsealed(partnership.id)).toBe(0);
       const created = lines().find((line) => line.msg === "access log partitions created");
       expect(created).toMatchObject({ created: 1 });
+      const kept = await db.owner.transaction().execute(async (trx) => {
+        await setTenant(trx, partnership.id);
+        return trx.selectFrom("form_submissions").select("submission_id").execute();
+      });
+      expect(kept.map((row) => row.submission_id)).toEqual([submissionIds[1]]);
       const publicKey = createPublicKey(publicKeyPem);
       const signed = await readCheckpoints(path.join(dir, "notes"), publicKey);
       expect(signed.problems).toEqual([]);
