@@ -40,7 +40,8 @@ import type {
  * state of the lifecycle, with the transitions that led there, notes, corrections and actions, so
  * every page has something to show. Everything is invented; the names are common UK names and
  * match nobody. A fixed pseudo-random generator keeps the demo the same on every seed, while every
- * date is relative to "now" so response targets look current: some breached, most not.
+ * date is relative to "now" so response targets look current: some breached, most not. The
+ * large-scale generator (db/generate/) writes its cases in the same words, so the texts are exported.
  */
 
 /** What the demo partnership seed already created, for the case data to refer to. */
@@ -281,7 +282,7 @@ function nhsNumber(rng: Generator): string {
 
 type Referrer = typeof DSL | typeof OFFICER | typeof YOUTH_WORKER | typeof ADVOCATE;
 
-interface Story {
+export interface Story {
   themes: readonly Theme[];
   roles: readonly ConcernRole[];
   indicators: readonly (readonly [RiskIndicator, Severity])[];
@@ -291,7 +292,7 @@ interface Story {
 }
 
 /** Concerns in a practitioner's words: a school DSL, a police officer, an A&E youth worker, an advocate. */
-const STORIES = {
+export const STORIES = {
   // Northbridge Academy's designated safeguarding lead.
   attendance: {
     themes: ["early_intervention"],
@@ -489,20 +490,20 @@ const STORIES = {
     family: "Parents know and want to talk about moving.",
   },
 } as const satisfies Record<string, Story>;
-type StoryKey = keyof typeof STORIES;
+export type StoryKey = keyof typeof STORIES;
 
-const YOUNG_PERSON_KNOWS = [
+export const YOUNG_PERSON_KNOWS = [
   "{name} knows about this referral and agreed to it.",
   "{name} knows I am referring and asked that the details are not shared with friends' families.",
   "{name} has been told a referral is being made to the hub; reluctant, but did not object.",
   "{name} knows and asked for a worker who is not from the police.",
 ];
-const IMMEDIATE_ACTION = [
+export const IMMEDIATE_ACTION = [
   "Called 999 from the scene; officers attended and took {name} to hospital. The emergency duty team at children's social care was told the same night.",
   "Reported {name} missing to police at 4pm; {name} was found and brought home the same evening. Children's social care were told.",
 ];
 
-const RAG_RATIONALES: Record<RagRating, readonly string[]> = {
+export const RAG_RATIONALES: Record<RagRating, readonly string[]> = {
   red: [
     "Immediate risk of serious harm: exploitation is happening now, with threats of violence. Needs a response today.",
     "Recent weapon-related injury and threats of retaliation. Red until a safety plan is in place.",
@@ -519,20 +520,20 @@ const RAG_RATIONALES: Record<RagRating, readonly string[]> = {
   ],
 };
 
-const DECLINE_REASONS: Readonly<Record<string, string>> = {
+export const DECLINE_REASONS: Readonly<Record<string, string>> = {
   police:
     "No police role at this stage: no offences disclosed and the young person is not known to us. We will share anything relevant if that changes.",
   advocacy:
     "We cannot offer an advocate within the response time this week: the team is at capacity. Suggest the Street Mentors in the meantime.",
 };
 
-const PANEL_RATIONALES = [
+export const PANEL_RATIONALES = [
   "A complex picture with several agencies involved and an older adult suspected of controlling {name}: the panel needs to agree who leads.",
   "{name} is both a victim and suspected of harming others; the panel should agree one joined-up plan rather than separate responses.",
   "Risk has not reduced after several weeks of support; asking the panel to review the plan and consider statutory routes.",
 ];
 
-const OUTCOME_SUMMARIES: Record<Outcome, readonly string[]> = {
+export const OUTCOME_SUMMARIES: Record<Outcome, readonly string[]> = {
   support_completed: [
     "Twelve weeks of one-to-one support. {name} is back in full-time education, has had no missing episodes since the first month and goes to the boxing club twice a week. The family know how to ask for help again.",
     "The safety plan worked well: no further incidents reported by school or police in eight weeks. {name} says {their} confidence is much better and is happy for the case to close.",
@@ -561,19 +562,19 @@ const OUTCOME_SUMMARIES: Record<Outcome, readonly string[]> = {
   ],
 };
 
-const ESCALATION_RATIONALES: Record<Escalation, string> = {
+export const ESCALATION_RATIONALES: Record<Escalation, string> = {
   mace: "The adults seen with {name} are linked to two other Northbridge cases: the multi-agency child exploitation meeting should look at the network, not only at {name}.",
   childrens_social_care:
     "Disclosures this week meet the threshold for a safeguarding referral; children's social care informed by phone and in writing.",
 };
 
-interface NoteTemplate {
+export interface NoteTemplate {
   kind: NoteKind;
   body: string;
 }
 
 /** What a practitioner writes after a contact or about the case, shared with the agencies involved. */
-const FIRST_NOTES: readonly NoteTemplate[] = [
+export const FIRST_NOTES: readonly NoteTemplate[] = [
   {
     kind: "contact_attempted",
     body: "Rang {name} twice and left a voicemail introducing myself, then sent a text. No reply yet; will try through school tomorrow.",
@@ -587,7 +588,7 @@ const FIRST_NOTES: readonly NoteTemplate[] = [
     body: "Spoke with {name} on the phone for about twenty minutes. Guarded at first, but agreed to meet after school on Thursday at the library.",
   },
 ];
-const LATER_NOTES: readonly NoteTemplate[] = [
+export const LATER_NOTES: readonly NoteTemplate[] = [
   {
     kind: "contact_in_person",
     body: "Met {name} at the youth centre. We mapped the places {name} feels unsafe and agreed a safety plan: the Station Road bus route, and a check-in text each evening.",
@@ -626,19 +627,19 @@ const LATER_NOTES: readonly NoteTemplate[] = [
   },
 ];
 /** Notes only the writer's agency reads. */
-const AGENCY_ONLY_NOTES: Readonly<Record<string, string>> = {
+export const AGENCY_ONLY_NOTES: Readonly<Record<string, string>> = {
   police:
     "Intelligence checks done. The vehicle seen with {name} is linked to an open investigation; not to be shared beyond police at this stage.",
   advocacy:
     "Supervision: the relationship with {name} is building well. Keep the focus on {name}'s own goals; review the risk again after any further missing episode.",
 };
-const HUB_NOTE =
+export const HUB_NOTE =
   "Hub review: steady progress, and the rating stays as it is. To be looked at again at the monthly panel.";
-const SCREENING_NOTE =
+export const SCREENING_NOTE =
   "Rang the referrer to talk the referral through before deciding; the outcome is recorded on the referral.";
 
 /** Actions an agency can take on a case, by the demo seed's agency key. */
-const ACTIONS: Readonly<Record<string, readonly string[]>> = {
+export const ACTIONS: Readonly<Record<string, readonly string[]>> = {
   school: [
     "Agree a reduced timetable and a named adult for {name} at lunchtimes",
     "Share weekly attendance figures with the allocated worker",
@@ -661,8 +662,12 @@ const ACTIONS: Readonly<Record<string, readonly string[]>> = {
     "Follow-up call to {name} two weeks after discharge",
   ],
 };
-const DONE_NOTES = ["Done.", "Done; details in the case notes.", "Completed with {name} there."];
-const CANCEL_NOTES = [
+export const DONE_NOTES = [
+  "Done.",
+  "Done; details in the case notes.",
+  "Completed with {name} there.",
+];
+export const CANCEL_NOTES = [
   "No longer needed: the family asked for phone contact instead of visits.",
   "Cancelled: another agency is already doing this.",
 ];
@@ -674,7 +679,7 @@ const CANCEL_NOTES = [
  * The basis a referrer shared on. Most young people or their families agreed to the referral; the
  * rest are the cases where consent was not the right basis, each with the reason it was not sought.
  */
-type ShareBasis =
+export type ShareBasis =
   /** The young person (16 or over) or a parent agreed, verbally, with no end date. */
   | "consent"
   /** The young person's own consent, in writing, for a set time. */
@@ -687,7 +692,7 @@ type ShareBasis =
   | "emergency";
 
 /** The usual basis for each story; a plan may choose another. */
-const STORY_BASIS: Readonly<Record<StoryKey, ShareBasis>> = {
+export const STORY_BASIS: Readonly<Record<StoryKey, ShareBasis>> = {
   attendance: "consent",
   video: "consent",
   knife: "consent",
@@ -706,14 +711,14 @@ const STORY_BASIS: Readonly<Record<StoryKey, ShareBasis>> = {
   witness: "consent",
 };
 
-const NOT_SOUGHT: Readonly<Partial<Record<ShareBasis, ConsentNotSoughtReason>>> = {
+export const NOT_SOUGHT: Readonly<Partial<Record<ShareBasis, ConsentNotSoughtReason>>> = {
   increaseRisk: "would_increase_risk",
   investigation: "would_prejudice_investigation",
   unobtainable: "cannot_reasonably_be_obtained",
   emergency: "emergency",
 };
 
-const SHARE_RATIONALES: Record<ShareBasis, readonly string[]> = {
+export const SHARE_RATIONALES: Record<ShareBasis, readonly string[]> = {
   consent: [
     "{name} and {their} family agreed to the referral. The hub and the agencies it routes to need the concern and the risk indicators to offer support and keep {name} safe; sharing them is necessary and proportionate.",
     "Shared with agreement, to get {name} support before things escalate. Only what the receiving agencies need to make contact and plan with {them}.",
@@ -740,14 +745,14 @@ const SHARE_RATIONALES: Record<ShareBasis, readonly string[]> = {
   ],
 };
 
-const SHARE_ADVICE: Readonly<Partial<Record<ShareBasis, string>>> = {
+export const SHARE_ADVICE: Readonly<Partial<Record<ShareBasis, string>>> = {
   increaseRisk: "Named nurse for safeguarding children",
   investigation: "Detective Sergeant, Child Exploitation Team",
   unobtainable: "Allocated social worker, Children's Social Care",
   emergency: "Duty social worker, Children's Social Care front door",
 };
 
-const SHARE_VIEWS: Readonly<Partial<Record<ShareBasis, string>>> = {
+export const SHARE_VIEWS: Readonly<Partial<Record<ShareBasis, string>>> = {
   consent: "{name} agreed, and asked that friends' families are not told.",
   writtenConsent:
     "{name} wants the police to know about the threats, but asked that {their} new address is not passed on beyond the agencies named.",
@@ -755,7 +760,7 @@ const SHARE_VIEWS: Readonly<Partial<Record<ShareBasis, string>>> = {
   unobtainable: "Not known: {name} would not talk to us about it.",
 };
 
-const COMPETENCE_ASSESSMENT =
+export const COMPETENCE_ASSESSMENT =
   "Spoke with {name} alone for half an hour. {name} understood what would be shared, with whom and why, and that {name} can change {their} mind at any time, and weighed it up sensibly: competent to consent.";
 
 const PARTIAL_RATIONALE =
