@@ -4,7 +4,7 @@ import { ConfigurationError } from "../../db/config";
 import { createKysely, createPool } from "../../db/connection";
 import { signGeneratedLog } from "../../db/generate/checkpoint";
 import { openGenerateDatabase } from "../../db/generate/database";
-import { AlreadyGenerated, generateData } from "../../db/generate/generate";
+import { AlreadyGenerated, generateData, type GenerateReport } from "../../db/generate/generate";
 import { GENERATED_ACCOUNTS } from "../../db/generate/population";
 import { SCALE_NAMES, type ScaleName } from "../../db/generate/scales";
 import { DEMO_PARTNERSHIP_NAME } from "../../db/seed/demo";
@@ -39,7 +39,7 @@ async function main(): Promise<number> {
   if (until && Number.isNaN(until.getTime())) {
     throw new ConfigurationError("--until must be a date and time, such as 2026-11-30T17:00:00Z");
   }
-  const workers = parseWorkersArgument(args, defaultWorkers());
+  const workers = parseWorkersArgument(args, Math.max(2, defaultWorkers()));
   const out = (line: string) => process.stdout.write(`${line}\n`);
 
   const started = performance.now();
@@ -69,12 +69,18 @@ async function main(): Promise<number> {
       await db.destroy();
     }
 
-    const report = await generateData(database.client, {
-      scale: scale as ScaleName,
-      seed,
-      ...(until ? { until } : {}),
-      onProgress: out,
-    });
+    const second = await database.connect();
+    const third = await database.connect();
+    let report: GenerateReport;
+    try {
+      report = await generateData(
+        { main: database.client, second, third },
+        { scale: scale as ScaleName, seed, ...(until ? { until } : {}), onProgress: out },
+      );
+    } finally {
+      await second.end();
+      await third.end();
+    }
     out("Signing the access log's chains (seal, verify, sign)");
     const signStarted = performance.now();
     const signed = await signGeneratedLog(database.client, database.connection, workers);

@@ -360,7 +360,15 @@ export class PartnershipLog {
       users: row.users,
       agencies: row.agencies,
     }));
-    events.push(...this.reading(random, cases, this.reads.get(month.index) ?? 0, firstUs, lastUs));
+    for (const event of this.reading(
+      random,
+      cases,
+      this.reads.get(month.index) ?? 0,
+      firstUs,
+      lastUs,
+    )) {
+      events.push(event);
+    }
     events.sort((a, b) => a.us - b.us);
     return events;
   }
@@ -555,7 +563,7 @@ export class PartnershipLog {
       }
       if (random.chance(0.4))
         session.push(this.simple(next(), actor, "auth.sign_out", "user", actor, null));
-      events.push(...session.slice(0, left));
+      for (const event of session.slice(0, left)) events.push(event);
     }
     return events;
   }

@@ -58,10 +58,20 @@ function answerHours(u: string, rag: string): string {
   return `(case ${rag} when 'red' then 0.5 + 4.5 * ${u} when 'amber' then 2 + 28 * ${u} else 6 + 94 * ${u} end)`;
 }
 
-/** Referrals in the first part of a bulk insert (see chunked() below). */
-const FIRST_PART = 200;
-const ANALYZE_SUMMARY_TABLES = `analyze referrals, referral_agencies, case_notes, oversight_referrals,
-  oversight_involvements`;
+/**
+ * What one call does: plan the partnership's cases in session tables (each connection that inserts
+ * plans the same, as everything follows from the seed), insert its young people, or insert the
+ * cases of referrals `after` < n <= `upTo` with everything that belongs to them. Splitting the
+ * referrals lets two connections insert at once, and lets the first few be inserted and analysed
+ * before the rest: planned on the statistics of a partnership that did not exist yet, the oversight
+ * summary's triggers would read all of its rows once for each referral.
+ */
+export type CaseStage =
+  { kind: "plan" } | { kind: "people" } | { kind: "cases"; after: number; upTo: number };
+
+/** The tables whose statistics the triggers and foreign keys of the case inserts plan with. */
+export const CASE_TABLES =
+  "young_people, referrals, referral_agencies, referral_transitions, decisions_to_share, case_notes, case_actions, oversight_referrals, oversight_involvements";
 
 const hours = (value: string) => `(${value}) * interval '1 hour'`;
 const days = (value: string) => `(${value}) * interval '1 day'`;
@@ -70,6 +80,7 @@ export async function generateCases(
   client: pg.ClientBase,
   plan: CasePlan,
   step: Step,
+  stage: CaseStage,
 ): Promise<void> {
   const { seed, tag, partnershipId, volume } = plan;
   const R = volume.referrals;
@@ -79,30 +90,60 @@ export async function generateCases(
   const P = `${literal(partnershipId)}::uuid`;
   const hub = `(select id from gen_agency where is_hub)`;
   const run = async (text: string): Promise<number> => (await client.query(text)).rowCount ?? 0;
-  /**
-   * The tables the oversight summary's triggers read are analysed after a first small part of a
-   * bulk insert, and the rest follows: planned on the statistics of a partnership that did not
-   * exist yet, the triggers' queries would read every one of its rows once for each referral.
-   */
-  const chunked = async (
-    label: string,
-    insert: (range: (n: string) => string) => Promise<number>,
-  ) =>
-    step(label, async () => {
-      const first = await insert((n) => `${n} <= ${FIRST_PART}`);
-      await run(ANALYZE_SUMMARY_TABLES);
-      const rest = await insert((n) => `${n} > ${FIRST_PART}`);
-      await run(ANALYZE_SUMMARY_TABLES);
-      return first + rest;
-    });
+  const range = (n: string) =>
+    stage.kind === "cases" ? `(${n} > ${stage.after} and ${n} <= ${stage.upTo})` : "false";
+  const planning = stage.kind === "plan";
 
-  await run(
-    "drop table if exists gen_ref0, gen_ref, gen_yp, gen_trans, gen_note_count, gen_emergency",
-  );
+  // Every step each referral took up to `until`, in the lifecycle's own terms.
+  const person = "y";
+  const withRef = `from gen_ref r join gen_yp ${person} on ${person}.k = r.yp_k`;
+  const answer = (i: 1 | 2) => {
+    const other = i === 1 ? 2 : 1;
+    const acc = `r.acc${i}`;
+    const at = `r.answer${i}_at`;
+    const otherAt = `r.answer${other}_at`;
+    const otherAcc = `r.acc${other}`;
+    const otherExists = other === 2 ? "r.a2 is not null" : "true";
+    const acceptedBefore = `(${otherExists} and ${otherAcc} and ${otherAt} < ${at})`;
+    const otherOpen = `(${otherExists} and not (not ${otherAcc} and ${otherAt} < ${at}))`;
+    return `select r.n, ${at}, case when ${acc} then 'accept' else 'decline' end,
+        case when ${acceptedBefore} then 'active' else 'allocated' end,
+        case when ${acc} then 'active' when ${otherOpen}
+             then case when ${acceptedBefore} then 'active' else 'allocated' end
+             else 'screened' end,
+        r.lead${i},
+        case when ${acc} then null else ${fillSql(textSql("'decline'", "r.u38"), person)} end,
+        case when ${acc} then jsonb_build_object('agencyId', r.a${i}, 'allocatedUserId', r.worker${i})
+             else jsonb_build_object('agencyId', r.a${i}) end
+      ${withRef} where r.a${i} is not null and r.path = 'route' and ${at} <= ${U}`;
+  };
+  const workedCloser = `case when r.panel_at <= r.planned_close then r.hub_lead
+    when r.acc1 and (not r.acc2 or r.answer1_at <= r.answer2_at) then r.worker1 else r.worker2 end`;
+  const referralId = (n: string) => sqlUuid(seed, `${tag}:referral`, n);
+  const receiving = (
+    i: 1 | 2,
+    range: (n: string) => string,
+  ) => `select ${P}, ${referralId("r.n")}, r.a${i}, 'receiving',
+      case when r.answer${i}_at <= ${U} then case when r.acc${i} then 'accepted' else 'declined' end
+           else 'awaiting' end,
+      r.routed_at, r.hub_lead, r.response_due_at,
+      case when r.answer${i}_at <= ${U} then r.answer${i}_at end,
+      case when r.answer${i}_at <= ${U} then r.lead${i} end,
+      case when r.answer${i}_at <= ${U} and not r.acc${i}
+        then ${fillSql(textSql("'decline'", "r.u38"), person)} end,
+      case when r.answer${i}_at <= ${U} and r.acc${i} then r.worker${i} end
+    ${withRef} where r.path = 'route' and r.routed_at <= ${U} and r.a${i} is not null
+      and ${range("r.n")}`;
+  const consentBases = `('consent', 'writtenConsent', 'competentConsent')`;
 
-  // The choices: who refers from where, about whom, what story, how urgent, and which path.
-  await step("plan referrals", () =>
-    run(`create temp table gen_ref0 as
+  if (planning) {
+    await run(
+      "drop table if exists gen_ref0, gen_ref, gen_yp, gen_trans, gen_note_count, gen_emergency",
+    );
+
+    // The choices: who refers from where, about whom, what story, how urgent, and which path.
+    await step("plan referrals", () =>
+      run(`create temp table gen_ref0 as
       with d as (
         select n, rnd.* from generate_series(1, ${R}) as n
         cross join ${sqlUniforms(seed, `${tag}:referral`, "n", 40)}
@@ -141,11 +182,11 @@ export async function generateCases(
       join gen_leads hl on hl.k = 1 + floor(u33 * ${plan.leads})::int
       join gen_pick p1 on p1.dist = 'receiver' and p1.slot = floor(u15 * ${SLOTS})::int
       join gen_pick p2 on p2.dist = 'receiver' and p2.slot = floor(u16 * ${SLOTS})::int`),
-  );
+    );
 
-  // The whole planned lifecycle, then where it stands at `until`.
-  await step("plan lifecycles", () =>
-    run(`create temp table gen_ref as
+    // The whole planned lifecycle, then where it stands at `until`.
+    await step("plan lifecycles", () =>
+      run(`create temp table gen_ref as
       with p as (
         select r.*,
           case when u9 < 0.005 then 'draft' when u9 < 0.045 then 'withdraw'
@@ -228,14 +269,14 @@ export async function generateCases(
       left join gen_agency g2 on g2.id = c.a2
       left join gen_staff w1 on w1.agency_id = c.a1 and w1.k = 1 + floor(u21 * g1.staff)::int
       left join gen_staff w2 on w2.agency_id = c.a2 and w2.k = 1 + floor(u22 * g2.staff)::int`),
-  );
-  await run("create index on gen_ref (n)");
-  await run("create index on gen_ref (yp_k)");
-  await run("analyze gen_ref");
+    );
+    await run("create index on gen_ref (n)");
+    await run("create index on gen_ref (yp_k)");
+    await run("analyze gen_ref");
 
-  // Each young person is recorded by whoever first referred them, just after starting the draft.
-  await step("young people", async () => {
-    await run(`create temp table gen_yp as
+    // Each young person is recorded by whoever first referred them, just after starting the draft.
+    await step("plan young people", async () => {
+      await run(`create temp table gen_yp as
       with f as (
         select r.yp_k as k, r.created_at + interval '2 minutes' as created_at, r.referrer,
           r.referrer_agency, rnd.*
@@ -271,49 +312,15 @@ export async function generateCases(
           || '/' || lpad(floor(u16 * 1000000)::int::text, 6, '0') end as police_reference
       from g, lateral (select 11 - (select sum(substr(nhs_body, i, 1)::int * (11 - i))
                                      from generate_series(1, 9) as i)::int % 11 as check_digit) as nhs`);
-    await run("create unique index on gen_yp (k)");
-    await run("analyze gen_yp");
-    return run(`insert into young_people (id, partnership_id, given_name, family_name, known_as,
-        date_of_birth, gender, postcode_district, school, nhs_number, unique_pupil_number,
-        police_reference, created_by, created_by_agency_id, created_at, updated_at)
-      select id, ${P}, given, family, known_as, date_of_birth, gender, postcode_district, school,
-        nhs_number, unique_pupil_number, police_reference, created_by, created_by_agency_id,
-        created_at, created_at
-      from gen_yp order by k`);
-  });
-  // Foreign keys to the new young people are checked row by row: plan them on their real number.
-  await run("analyze young_people, users, agencies");
+      await run("create unique index on gen_yp (k)");
+      await run("analyze gen_yp");
+      return Y;
+    });
 
-  // Every step each referral took up to `until`, in the lifecycle's own terms.
-  const person = "y";
-  const withRef = `from gen_ref r join gen_yp ${person} on ${person}.k = r.yp_k`;
-  const answer = (i: 1 | 2) => {
-    const other = i === 1 ? 2 : 1;
-    const acc = `r.acc${i}`;
-    const at = `r.answer${i}_at`;
-    const otherAt = `r.answer${other}_at`;
-    const otherAcc = `r.acc${other}`;
-    const otherExists = other === 2 ? "r.a2 is not null" : "true";
-    const acceptedBefore = `(${otherExists} and ${otherAcc} and ${otherAt} < ${at})`;
-    const otherOpen = `(${otherExists} and not (not ${otherAcc} and ${otherAt} < ${at}))`;
-    return `select r.n, ${at}, case when ${acc} then 'accept' else 'decline' end,
-        case when ${acceptedBefore} then 'active' else 'allocated' end,
-        case when ${acc} then 'active' when ${otherOpen}
-             then case when ${acceptedBefore} then 'active' else 'allocated' end
-             else 'screened' end,
-        r.lead${i},
-        case when ${acc} then null else ${fillSql(textSql("'decline'", "r.u38"), person)} end,
-        case when ${acc} then jsonb_build_object('agencyId', r.a${i}, 'allocatedUserId', r.worker${i})
-             else jsonb_build_object('agencyId', r.a${i}) end
-      ${withRef} where r.a${i} is not null and r.path = 'route' and ${at} <= ${U}`;
-  };
-  const workedCloser = `case when r.panel_at <= r.planned_close then r.hub_lead
-    when r.acc1 and (not r.acc2 or r.answer1_at <= r.answer2_at) then r.worker1 else r.worker2 end`;
-  await run(`create temp table gen_trans (n int, at timestamptz, transition text, from_state text,
-      to_state text, actor uuid, rationale text, details jsonb)`);
-  await step("plan transitions", () =>
-    run(`insert into gen_trans
-      select r.n, r.submitted_at, 'submit', 'draft', 'submitted', r.referrer, null, '{}'::jsonb
+    await step("plan transitions", () =>
+      run(`create temp table gen_trans as
+      select u.*, row_number() over (order by u.n, u.at, u.transition, u.details::text) as idx
+      from (select r.n, r.submitted_at, 'submit', 'draft', 'submitted', r.referrer, null, '{}'::jsonb
         ${withRef} where r.path <> 'draft'
       union all
       select r.n, r.created_at + interval '14 days', 'discard', 'draft', 'discarded', r.referrer, null, '{}'
@@ -353,12 +360,67 @@ export async function generateCases(
         case when r.active_at is not null then ${workedCloser} else r.hub_lead end,
         ${fillSql(textSql("'outcome:' || r.outcome", "r.u29"), person)},
         jsonb_build_object('outcome', r.outcome)
-        ${withRef} where r.path in ('close_screen', 'panel', 'route') and r.planned_close <= ${U}`),
-  );
-  await run("create index on gen_trans (n)");
-  await run("analyze gen_trans");
+        ${withRef} where r.path in ('close_screen', 'panel', 'route') and r.planned_close <= ${U}
+      ) as u (n, at, transition, from_state, to_state, actor, rationale, details)`),
+    );
+    await run("create index on gen_trans (n)");
+    await run("analyze gen_trans");
 
-  await chunked("referrals", (range) =>
+    // Notes: their number shared out over the referrals by how long each was worked (largest
+    // remainders, so the total is exact); those screened and closed without work get the hub's
+    // screening note now and then.
+    await step("plan notes", () =>
+      run(`create temp table gen_note_count as
+      with w as (
+        select n, (case
+          when active_at <= ${U} then 1.5 + extract(epoch from
+            (greatest(active_at, least(planned_close, ${U})) - active_at)) / 86400 / 9
+          when path in ('close_screen', 'panel') and screened_at <= ${U} then 0.4
+          else 0 end)::numeric(14, 4) as weight
+        from gen_ref),
+      c as (
+        select n, weight, sum(weight) over (order by n) as upto, sum(weight) over () as total from w)
+      select n, c, (sum(c) over (order by n) - c)::int as base
+      from (select n, (floor(${volume.notes} * upto / total)
+                       - floor(${volume.notes} * (upto - weight) / total))::int as c
+            from c where weight > 0) as counted`),
+    );
+    // Now and then a police officer opens the record of someone on a case the police are not
+    // working, under emergency access, and the partnership lead reviews it the next morning.
+    await step("plan emergency accesses", () =>
+      run(`create temp table gen_emergency as
+      select r.n, y.id as young_person_id, s.user_id, s.agency_id, r.hub_lead, y.call_name, y.their, y.them,
+        least(r.active_at + interval '2 days' + ${hours("18 + 4 * rnd.u0")}, ${U} - interval '1 hour') as opened_at,
+        rnd.u1, rnd.u2
+      from gen_ref r join gen_yp y on y.k = r.yp_k
+      cross join ${sqlUniforms(seed, `${tag}:emergency`, "r.n", 4)}
+      join lateral (select g.id, g.staff from gen_agency g where g.kind = 'police' and g.staff > 0
+                    order by g.idx limit 1) as police on true
+      join gen_staff s on s.agency_id = police.id and s.k = 1 + floor(rnd.u3 * police.staff)::int
+      where r.n % 1000 = 500 and r.active_at <= ${U}
+        and police.id is distinct from r.a1 and police.id is distinct from r.a2
+        and police.id <> r.referrer_agency`),
+    );
+    return;
+  }
+
+  if (stage.kind === "people") {
+    await step("young people", () =>
+      run(`insert into young_people (id, partnership_id, given_name, family_name, known_as,
+        date_of_birth, gender, postcode_district, school, nhs_number, unique_pupil_number,
+        police_reference, created_by, created_by_agency_id, created_at, updated_at)
+      select id, ${P}, given, family, known_as, date_of_birth, gender, postcode_district, school,
+        nhs_number, unique_pupil_number, police_reference, created_by, created_by_agency_id,
+        created_at, created_at
+      from gen_yp order by k`),
+    );
+    // Foreign keys to the new young people are checked row by row: plan them on their real number.
+    await run("analyze young_people, users, agencies");
+
+    return;
+  }
+
+  await step("referrals", () =>
     run(`insert into referrals (id, partnership_id, state, young_person_id, referrer_user_id,
         referrer_agency_id, destination, destination_agency_id, concern_roles, themes,
         risk_indicators, concern, young_person_knows, family_knows, immediate_danger,
@@ -405,27 +467,11 @@ export async function generateCases(
       select ${sqlUuid(seed, `${tag}:transition`, "t.idx")}, ${P},
         ${sqlUuid(seed, `${tag}:referral`, "t.n")}, t.transition, t.from_state, t.to_state, t.actor,
         u.agency_id, t.at, t.rationale, t.details
-      from (select *, row_number() over (order by n, at, transition, details::text) as idx
-            from gen_trans) t
-      join users u on u.id = t.actor
+      from gen_trans t join users u on u.id = t.actor
+      where ${range("t.n")}
       order by t.idx`),
   );
-  const referralId = (n: string) => sqlUuid(seed, `${tag}:referral`, n);
-  const receiving = (
-    i: 1 | 2,
-    range: (n: string) => string,
-  ) => `select ${P}, ${referralId("r.n")}, r.a${i}, 'receiving',
-      case when r.answer${i}_at <= ${U} then case when r.acc${i} then 'accepted' else 'declined' end
-           else 'awaiting' end,
-      r.routed_at, r.hub_lead, r.response_due_at,
-      case when r.answer${i}_at <= ${U} then r.answer${i}_at end,
-      case when r.answer${i}_at <= ${U} then r.lead${i} end,
-      case when r.answer${i}_at <= ${U} and not r.acc${i}
-        then ${fillSql(textSql("'decline'", "r.u38"), person)} end,
-      case when r.answer${i}_at <= ${U} and r.acc${i} then r.worker${i} end
-    ${withRef} where r.path = 'route' and r.routed_at <= ${U} and r.a${i} is not null
-      and ${range("r.n")}`;
-  await chunked("agencies involved", (range) =>
+  await step("agencies involved", () =>
     run(`insert into referral_agencies (partnership_id, referral_id, agency_id, involvement, status,
         routed_at, routed_by, response_due_at, responded_at, responded_by, decline_reason,
         allocated_user_id)
@@ -438,7 +484,6 @@ export async function generateCases(
   // The referrer's decision to share, just before submitting: with the agencies it went to (or the
   // hub), on consent where the story's young person agreed, otherwise with the reason it was not
   // sought. Every receiving agency is covered, so those who work the case can read it.
-  const consentBases = `('consent', 'writtenConsent', 'competentConsent')`;
   await step("decisions to share", () =>
     run(`insert into decisions_to_share (id, partnership_id, referral_id, young_person_id, decision,
         decided_by, decided_by_agency_id, decided_at, advice_from, recipient_agency_ids, purposes,
@@ -456,7 +501,7 @@ export async function generateCases(
         from gen_ref r join gen_yp y on y.k = r.yp_k
         join gen_story st on st.grp = r.story_group and st.i = r.story
         cross join ${sqlUniforms(seed, `${tag}:decision`, "r.n", 4)}
-        where r.path <> 'draft'
+        where r.path <> 'draft' and ${range("r.n")}
       ),
       e as (
         select d.*, d.basis in ${consentBases} as consent,
@@ -484,26 +529,7 @@ export async function generateCases(
       from e order by e.n`),
   );
 
-  // Notes: their number shared out over the referrals by how long each was worked (largest
-  // remainders, so the total is exact); those screened and closed without work get the hub's
-  // screening note now and then.
-  await step("plan notes", () =>
-    run(`create temp table gen_note_count as
-      with w as (
-        select n, (case
-          when active_at <= ${U} then 1.5 + extract(epoch from
-            (greatest(active_at, least(planned_close, ${U})) - active_at)) / 86400 / 9
-          when path in ('close_screen', 'panel') and screened_at <= ${U} then 0.4
-          else 0 end)::numeric(14, 4) as weight
-        from gen_ref),
-      c as (
-        select n, weight, sum(weight) over (order by n) as upto, sum(weight) over () as total from w)
-      select n, c, (sum(c) over (order by n) - c)::int as base
-      from (select n, (floor(${volume.notes} * upto / total)
-                       - floor(${volume.notes} * (upto - weight) / total))::int as c
-            from c where weight > 0) as counted`),
-  );
-  await chunked("case notes", (range) =>
+  await step("case notes", () =>
     run(`insert into case_notes (id, partnership_id, referral_id, agency_id, author_user_id, kind,
         visibility, occurred_on, body, created_at, updated_at, version)
       with k as (
@@ -568,7 +594,8 @@ export async function generateCases(
       select partnership_id, id, 1, kind, visibility, occurred_on - 1, body,
         'Recorded on the wrong date: the contact was the day after.', author_user_id, updated_at
       from case_notes n where partnership_id = ${P} and version = 2
-        and not exists (select 1 from case_note_revisions v where v.note_id = n.id)`),
+        and not exists (select 1 from case_note_revisions v where v.note_id = n.id)
+        and n.referral_id in (select ${referralId("g.n")} from gen_ref g where ${range("g.n")})`),
   );
 
   // Actions agreed on worked cases: done or cancelled by the time a case closes, and otherwise
@@ -586,7 +613,7 @@ export async function generateCases(
           case when g.acc1 and (not g.acc2 or g.answer1_at <= g.answer2_at) then g.worker1
                else g.worker2 end as first_worker
         from gen_ref g cross join ${sqlUniforms(seed, `${tag}:actions`, "g.n", 1, "c")}
-        where g.active_at <= ${U}
+        where g.active_at <= ${U} and ${range("g.n")}
       ),
       a as (
         select r.n, r.yp_k, r.closed, r.planned_close, r.first_worker, k, rnd.*,
@@ -640,25 +667,10 @@ export async function generateCases(
               case gender when 'male' then 'him' when 'female' then 'her' else 'them' end as them
             from young_people where partnership_id = ${P}) y on y.id = r.young_person_id
       where a.partnership_id = ${P} and a.status <> 'open'
-        and not exists (select 1 from case_action_updates u where u.action_id = a.id)`),
+        and not exists (select 1 from case_action_updates u where u.action_id = a.id)
+        and a.referral_id in (select ${referralId("g.n")} from gen_ref g where ${range("g.n")})`),
   );
 
-  // Now and then a police officer opens the record of someone on a case the police are not
-  // working, under emergency access, and the partnership lead reviews it the next morning.
-  await step("plan emergency accesses", () =>
-    run(`create temp table gen_emergency as
-      select r.n, y.id as young_person_id, s.user_id, s.agency_id, r.hub_lead, y.call_name, y.their, y.them,
-        least(r.active_at + interval '2 days' + ${hours("18 + 4 * rnd.u0")}, ${U} - interval '1 hour') as opened_at,
-        rnd.u1, rnd.u2
-      from gen_ref r join gen_yp y on y.k = r.yp_k
-      cross join ${sqlUniforms(seed, `${tag}:emergency`, "r.n", 4)}
-      join lateral (select g.id, g.staff from gen_agency g where g.kind = 'police' and g.staff > 0
-                    order by g.idx limit 1) as police on true
-      join gen_staff s on s.agency_id = police.id and s.k = 1 + floor(rnd.u3 * police.staff)::int
-      where r.n % 1000 = 500 and r.active_at <= ${U}
-        and police.id is distinct from r.a1 and police.id is distinct from r.a2
-        and police.id <> r.referrer_agency`),
-  );
   await step("emergency accesses", () =>
     run(`insert into emergency_accesses (id, partnership_id, young_person_id, user_id, agency_id, reason,
         reason_detail, opened_at, expires_at, review_outcome, reviewed_by, reviewed_at, review_note)
@@ -670,6 +682,6 @@ export async function generateCases(
         case when e.opened_at + interval '12 hours' <= ${U} then e.opened_at + interval '12 hours' end,
         case when e.opened_at + interval '12 hours' <= ${U}
           then ${textSql("'emergency_review'", "e.u2")} end
-      from gen_emergency e order by e.n`),
+      from gen_emergency e where ${range("e.n")} order by e.n`),
   );
 }

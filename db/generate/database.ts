@@ -18,6 +18,8 @@ export interface GenerateDatabase {
   description: string;
   /** The embedded data directory, when it is the embedded database. */
   dataDir: string | null;
+  /** Another connection like `client`, which the caller ends. */
+  connect(): Promise<pg.Client>;
   close(): Promise<void>;
 }
 
@@ -50,6 +52,7 @@ export async function openGenerateDatabase(
       connection: { url, role },
       description: config.ownerUrl ? "DATABASE_OWNER_URL" : "DATABASE_URL",
       dataDir: null,
+      connect: () => connect(url, role),
       close: () => client.end(),
     };
   }
@@ -66,6 +69,7 @@ export async function openGenerateDatabase(
       connection: { url: ownerUrl, role: OWNER_ROLE },
       description: `the running embedded database in ${config.dataDir}`,
       dataDir: config.dataDir,
+      connect: () => connect(ownerUrl, OWNER_ROLE),
       close: () => client.end(),
     };
   }
@@ -81,6 +85,7 @@ export async function openGenerateDatabase(
       connection: { url: embedded.ownerUrl, role: OWNER_ROLE },
       description: `the embedded database in ${config.dataDir}`,
       dataDir: config.dataDir,
+      connect: () => connect(embedded.ownerUrl, OWNER_ROLE),
       close: async () => {
         await client.end();
         await embedded.stop();

@@ -10,10 +10,11 @@ import {
   sealedLine,
   type ChainState,
   type LogEvent,
+  type Month,
 } from "./access-log";
-import { generateCases } from "./cases";
+import { CASE_TABLES, generateCases, type CasePlan } from "./cases";
 import { copyIn } from "./copy-in";
-import { SEAL_LOCK, buildMonth, buildableMonths, readHead } from "./partitions";
+import { SEAL_LOCK, attachMonth, buildableMonths, loadMonth, readHead } from "./partitions";
 import {
   GENERATED_ACCOUNTS,
   buildPopulation,
@@ -98,43 +99,95 @@ async function setTenant(client: pg.ClientBase, partnershipId: string): Promise<
   await client.query("select set_config('app.partnership_id', $1, false)", [partnershipId]);
 }
 
+/** The session settings of a generating connection. */
+const SESSION_SETTINGS = [
+  "set timezone = 'UTC'",
+  "set synchronous_commit = off",
+  "set statement_timeout = 0",
+  "set idle_in_transaction_session_timeout = 0",
+  "set lock_timeout = 0",
+  "set maintenance_work_mem = '256MB'",
+  "set work_mem = '64MB'",
+  "set jit = off",
+];
+
+/** Referrals inserted (and their tables analysed) before the rest goes in, two connections at once. */
+const FIRST_PART = 200;
+
+/** Work on a connection in one transaction, rolled back if it fails. */
+async function inTransaction<T>(client: pg.ClientBase, work: () => Promise<T>): Promise<T> {
+  await client.query("begin");
+  try {
+    const result = await work();
+    await client.query("commit");
+    return result;
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  }
+}
+
 /**
- * Generate into the database behind `client` (connected as, or set to, the owner role, outside
- * any transaction). The demo partnership must exist (the command seeds it first). Refuses with
+ * Run work on each connection in a transaction of its own, and commit them only once all have
+ * succeeded; if any fails, all roll back.
+ */
+async function inParallelTransactions(
+  works: readonly { client: pg.ClientBase; work: () => Promise<unknown> }[],
+): Promise<void> {
+  const outcomes = await Promise.allSettled(
+    works.map(async ({ client, work }) => {
+      await client.query("begin");
+      await work();
+    }),
+  );
+  const failed = outcomes.find((outcome) => outcome.status === "rejected");
+  if (failed) {
+    for (const { client } of works) await client.query("rollback").catch(() => undefined);
+    throw failed.reason;
+  }
+  for (const { client } of works) await client.query("commit");
+}
+
+/**
+ * Generate into the database behind `connections` (three connections as, or set to, the owner
+ * role, outside any transaction: two insert the cases side by side; for the access log one reads
+ * the facts, one loads each month and one attaches it). The demo partnership must exist (the command seeds it first). Refuses with
  * AlreadyGenerated when the database holds generated data already.
+ *
+ * The partnership and its people are committed first, then its young people and first referrals,
+ * then the rest of its cases in two transactions committed together, then the access log month by
+ * month: a run that fails part-way leaves what it committed, and the database must be generated
+ * into afresh.
  */
 export async function generateData(
-  client: pg.ClientBase,
+  connections: { main: pg.ClientBase; second: pg.ClientBase; third: pg.ClientBase },
   options: GenerateOptions,
 ): Promise<GenerateReport> {
   const started = performance.now();
+  const client = connections.main;
+  const sessions = [connections.main, connections.second, connections.third];
+  const inserters = [connections.main, connections.second];
   const scale = SCALES[options.scale];
   const until = options.until ?? defaultUntil();
   const from = historyStart(until, scale.years);
   const progress = options.onProgress ?? (() => undefined);
   const steps: GenerateReport["steps"] = [];
-  const step = async (label: string, work: () => Promise<number | null>) => {
-    const at = performance.now();
-    const rows = await work();
-    const ms = performance.now() - at;
-    steps.push({ label, ms, rows });
-    progress(
-      `  ${label.padEnd(30)} ${rows === null ? "".padStart(11) : rows.toLocaleString("en-GB").padStart(11)}  ${(ms / 1000).toFixed(1).padStart(6)} s`,
-    );
-  };
+  const stepAs =
+    (suffix: string) =>
+    async (label: string, work: () => Promise<number | null>): Promise<void> => {
+      const at = performance.now();
+      const rows = await work();
+      const ms = performance.now() - at;
+      const name = `${label}${suffix}`;
+      steps.push({ label: name, ms, rows });
+      progress(
+        `  ${name.padEnd(34)} ${rows === null ? "".padStart(11) : rows.toLocaleString("en-GB").padStart(11)}  ${(ms / 1000).toFixed(1).padStart(6)} s`,
+      );
+    };
+  const step = stepAs("");
 
-  for (const setting of [
-    "set timezone = 'UTC'",
-    "set synchronous_commit = off",
-    "set statement_timeout = 0",
-    "set idle_in_transaction_session_timeout = 0",
-    "set lock_timeout = 0",
-    "set maintenance_work_mem = '256MB'",
-    "set work_mem = '64MB'",
-    "set jit = off",
-    "set plan_cache_mode = force_custom_plan",
-  ]) {
-    await client.query(setting);
+  for (const session of sessions) {
+    for (const setting of SESSION_SETTINGS) await session.query(setting);
   }
   if (until.getTime() > Date.now() + 60_000) throw new Error("--until cannot be in the future");
 
@@ -164,6 +217,7 @@ export async function generateData(
   );
   const parts: {
     tag: string;
+    title: string;
     partnershipId: string;
     volume: Volume;
     postcode: string;
@@ -171,6 +225,7 @@ export async function generateData(
   }[] = [
     {
       tag: "gen",
+      title: population.partnershipName,
       partnershipId: population.partnershipId,
       volume: scale.generated,
       postcode: "EM",
@@ -178,6 +233,7 @@ export async function generateData(
     },
     {
       tag: "demo",
+      title: "Demo partnership",
       partnershipId: DEMO_PARTNERSHIP_ID,
       volume: scale.demo,
       postcode: "NB",
@@ -191,44 +247,89 @@ export async function generateData(
     },
   ];
 
-  // The case data of both partnerships, in one transaction: all of it or none.
-  await client.query("begin");
-  try {
-    await setTenant(client, population.partnershipId);
-    await step("partnership and people", async () => {
+  await setTenant(client, population.partnershipId);
+  await inTransaction(client, () =>
+    step("partnership and people", async () => {
       await insertPopulation(client, population, from);
       return population.users.length;
+    }),
+  );
+  await Promise.all(inserters.map((session) => prepareTextTables(session)));
+  // The demo's cases first, while the tables are small: planned on statistics dominated by the
+  // generated partnership, the oversight summary's triggers would read much of it for each
+  // statement on the demo's.
+  for (const part of [...parts].reverse()) {
+    progress(`${part.title}: case data`);
+    const planOf = (leads: number): CasePlan => ({
+      seed: options.seed,
+      tag: `${options.scale}:${part.tag}`,
+      partnershipId: part.partnershipId,
+      volume: part.volume,
+      from: from.toISOString(),
+      until: until.toISOString(),
+      postcode: part.postcode,
+      leads,
     });
-    await prepareTextTables(client);
-    for (const part of parts) {
-      progress(
-        `${part.tag === "gen" ? population.partnershipName : "Demo partnership"}: case data`,
-      );
-      await setTenant(client, part.partnershipId);
-      const { leads } = await preparePopulationTables(client, part.partnershipId, part.schools);
-      await generateCases(
-        client,
-        {
-          seed: options.seed,
-          tag: `${options.scale}:${part.tag}`,
-          partnershipId: part.partnershipId,
-          volume: part.volume,
-          from: from.toISOString(),
-          until: until.toISOString(),
-          postcode: part.postcode,
-          leads,
-        },
-        step,
-      );
-    }
-    await client.query("commit");
-  } catch (error) {
-    await client.query("rollback").catch(() => undefined);
-    throw error;
+    // Both connections plan the same cases (everything follows from the seed).
+    const plans = await Promise.all(
+      inserters.map(async (session, index) => {
+        await setTenant(session, part.partnershipId);
+        const { leads } = await preparePopulationTables(session, part.partnershipId, part.schools);
+        const plan = planOf(leads);
+        await generateCases(
+          session,
+          plan,
+          index === 0 ? step : async (_l, work) => void (await work()),
+          {
+            kind: "plan",
+          },
+        );
+        return plan;
+      }),
+    );
+    const plan = plans[0];
+    if (!plan) throw new Error("no plan");
+    const referrals = part.volume.referrals;
+    const first = Math.min(FIRST_PART, referrals);
+    await inTransaction(client, async () => {
+      await generateCases(client, plan, step, { kind: "people" });
+      await generateCases(client, plan, stepAs(" (first)"), {
+        kind: "cases",
+        after: 0,
+        upTo: first,
+      });
+    });
+    await client.query(`analyze ${CASE_TABLES}`);
+    const middle = first + Math.ceil((referrals - first) / 2);
+    await inParallelTransactions([
+      {
+        client: connections.main,
+        work: () =>
+          generateCases(connections.main, plan, stepAs(" [1]"), {
+            kind: "cases",
+            after: first,
+            upTo: middle,
+          }),
+      },
+      {
+        client: connections.second,
+        work: () =>
+          generateCases(connections.second, plan, stepAs(" [2]"), {
+            kind: "cases",
+            after: middle,
+            upTo: referrals,
+          }),
+      },
+    ]);
+    await client.query(`analyze ${CASE_TABLES}`);
   }
 
-  // The access log, month by month, both chains together.
+  // The access log, month by month, both chains together, in three stages at once: the third
+  // connection reads a month's facts and its events are made and chained in memory, the second
+  // loads the month before into a table of its own, and the first attaches the one before that.
   progress("Access log");
+  const reader = connections.third;
+  const loader = connections.second;
   const logs = parts.map(
     (part) =>
       new PartnershipLog({
@@ -241,9 +342,9 @@ export async function generateData(
       }),
   );
   for (const log of logs) {
-    await setTenant(client, log.partnershipId);
+    await setTenant(reader, log.partnershipId);
     await step(`facts (${log === logs[0] ? "generated" : "demo"})`, async () => {
-      await log.prepare(client);
+      await log.prepare(reader);
       return log.writeEvents;
     });
   }
@@ -252,59 +353,113 @@ export async function generateData(
   const months = generatedLog.months();
   const buildable = await buildableMonths(client, months);
   const eventCounts = { built: 0, live: 0, months: months.length, builtMonths: 0 };
+  const timings = { made: 0, loaded: 0, attached: 0 };
 
   await client.query("select pg_advisory_lock($1::bigint)", [SEAL_LOCK]);
   try {
+    // Unsealed events waiting in a chain are sealed before the chain is extended past them.
+    await sealAll(sealOver(client));
     const chains = new Map<string, ChainState>();
     for (const log of logs) {
       const head = await readHead(client, log.partnershipId);
       chains.set(log.partnershipId, head ? { ...head } : { ...EMPTY_CHAIN });
     }
-    // Unsealed events waiting in a chain must be sealed before it is extended past them.
-    await sealAll(sealOver(client));
-    for (const log of logs) {
-      const head = await readHead(client, log.partnershipId);
-      if (head) chains.set(log.partnershipId, { ...head });
+    interface Prepared {
+      month: Month;
+      built: boolean;
+      chunks: string[];
+      perLog: { log: PartnershipLog; events: LogEvent[]; random: Random }[];
+      state: Map<string, ChainState>;
     }
-    const live: { log: PartnershipLog; events: LogEvent[]; random: Random }[] = [];
-    const buildStarted = performance.now();
-    let built = 0;
-    for (const month of months) {
-      const perLog: { log: PartnershipLog; events: LogEvent[]; random: Random }[] = [];
+    const prepare = async (month: Month, after: Map<string, ChainState>): Promise<Prepared> => {
+      const at = performance.now();
+      const perLog: Prepared["perLog"] = [];
       for (const log of logs) {
-        await setTenant(client, log.partnershipId);
+        await setTenant(reader, log.partnershipId);
         // Each partnership's ids come from its own stream, so its rows never depend on another's.
         const random = new Random(`${options.seed}:${log.tag}:ids:${month.index}`);
-        perLog.push({ log, events: await log.eventsOf(client, month), random });
+        perLog.push({ log, events: await log.eventsOf(reader, month), random });
       }
-      if (buildable.has(month.index)) {
-        const rows = await buildMonth(
-          client,
-          month,
-          (table) =>
-            copyIn(
+      const built = buildable.has(month.index);
+      const state = new Map([...after].map(([id, chain]) => [id, { ...chain }]));
+      const chunks = built ? await sealedChunks(perLog, state) : [];
+      // A built month's events are in its chunks now; a month for the log's own path keeps them.
+      if (built) for (const entry of perLog) entry.events = [];
+      timings.made += performance.now() - at;
+      return { month, built, chunks, perLog, state };
+    };
+
+    const live: Prepared["perLog"] = [];
+    const buildStarted = performance.now();
+    // Rejections travel down the chains; each is also marked handled where it is made.
+    const quiet = <T>(promise: Promise<T>): Promise<T> => {
+      promise.catch(() => undefined);
+      return promise;
+    };
+    const prepared: Promise<Prepared>[] = [];
+    const loaded: Promise<number>[] = [];
+    const attached: Promise<void>[] = [];
+    for (const [index, month] of months.entries()) {
+      const before =
+        index === 0 ? Promise.resolve(chains) : prepared[index - 1]!.then((p) => p.state);
+      // At most two months wait in memory for the loader.
+      const room = index >= 2 ? loaded[index - 2]! : Promise.resolve(0);
+      prepared.push(quiet(Promise.all([before, room]).then(([state]) => prepare(month, state))));
+      loaded.push(
+        quiet(
+          Promise.all([prepared[index]!, index === 0 ? 0 : loaded[index - 1]!]).then(
+            async ([current]) => {
+              if (!current.built) return 0;
+              const at = performance.now();
+              const rows = await loadMonth(loader, month, (table) =>
+                copyIn(loader, `copy ${table} (${SEALED_COLUMNS}) from stdin`, current.chunks),
+              );
+              current.chunks = [];
+              timings.loaded += performance.now() - at;
+              return rows;
+            },
+          ),
+        ),
+      );
+      attached.push(
+        quiet(
+          Promise.all([
+            prepared[index]!,
+            loaded[index]!,
+            index === 0 ? undefined : attached[index - 1]!,
+          ]).then(async ([current, rows]) => {
+            if (!current.built) {
+              live.push(...current.perLog);
+              return;
+            }
+            const at = performance.now();
+            await attachMonth(
               client,
-              `copy ${table} (${SEALED_COLUMNS}) from stdin`,
-              sealedChunks(perLog, chains),
-            ),
-          () => logs.map((log) => ({ chainId: log.partnershipId, state: chainOf(chains, log) })),
-        );
-        built += rows;
-        eventCounts.builtMonths += 1;
-        if (eventCounts.builtMonths % 6 === 0 || month === months.at(-1)) {
-          progress(
-            `  months built ${String(eventCounts.builtMonths).padStart(3)} of ${months.length}, ${built.toLocaleString("en-GB")} events, ${((performance.now() - buildStarted) / 1000).toFixed(1)} s`,
-          );
-        }
-      } else {
-        live.push(...perLog);
-      }
+              month,
+              logs.map((log) => ({
+                chainId: log.partnershipId,
+                state: chainOf(current.state, log),
+              })),
+            );
+            timings.attached += performance.now() - at;
+            eventCounts.built += rows;
+            eventCounts.builtMonths += 1;
+            if (eventCounts.builtMonths % 6 === 0 || index === months.length - 1) {
+              progress(
+                `  months built ${String(eventCounts.builtMonths).padStart(3)} of ${months.length}, ${eventCounts.built.toLocaleString("en-GB")} events, ${((performance.now() - buildStarted) / 1000).toFixed(1)} s (made ${(timings.made / 1000).toFixed(1)} s, loaded ${(timings.loaded / 1000).toFixed(1)} s, indexed and attached ${(timings.attached / 1000).toFixed(1)} s)`,
+              );
+            }
+          }),
+        ),
+      );
     }
-    eventCounts.built = built;
+    const outcomes = await Promise.allSettled(attached);
+    const failure = outcomes.find((outcome) => outcome.status === "rejected");
+    if (failure) throw failure.reason;
     steps.push({
       label: "access log, built months",
       ms: performance.now() - buildStarted,
-      rows: built,
+      rows: eventCounts.built,
     });
 
     if (live.length) {
@@ -350,13 +505,12 @@ export async function generateData(
     await client.query("select pg_advisory_unlock($1::bigint)", [SEAL_LOCK]);
   }
 
-  // Statistics for the planner, as autovacuum would gather them later.
+  // Statistics for the planner, as autovacuum would gather them later (the case tables were
+  // analysed after their inserts).
   await step("analyze", async () => {
     await client.query(
-      `analyze partnerships, agencies, users, young_people, referrals, referral_agencies,
-         referral_transitions, decisions_to_share, case_notes, case_note_revisions, case_actions,
-         case_action_updates, emergency_accesses, oversight_referrals, oversight_involvements,
-         audit_events`,
+      `analyze partnerships, agencies, users, totp_authenticators, case_note_revisions,
+         case_action_updates, emergency_accesses, sharing_agreement_permissions`,
     );
     return null;
   });
@@ -395,12 +549,14 @@ function chainOf(chains: Map<string, ChainState>, log: PartnershipLog): ChainSta
 }
 
 /** A month's events of every partnership, merged in time order and chained, as COPY text. */
-function* sealedChunks(
+async function sealedChunks(
   perLog: readonly { log: PartnershipLog; events: LogEvent[]; random: Random }[],
   chains: Map<string, ChainState>,
-): Generator<string> {
+): Promise<string[]> {
+  const chunks: string[] = [];
   const cursors = perLog.map(() => 0);
   let chunk = "";
+  let lines = 0;
   for (;;) {
     let pick = -1;
     let earliest = Infinity;
@@ -418,12 +574,16 @@ function* sealedChunks(
     cursors[pick] = (cursors[pick] ?? 0) + 1;
     if (!event) continue;
     chunk += sealedLine(entry.log, event, entry.random, chainOf(chains, entry.log));
+    lines += 1;
     if (chunk.length > 1_000_000) {
-      yield chunk;
+      chunks.push(chunk);
       chunk = "";
     }
+    // Let the month before stream to the server while this one is made.
+    if (lines % 20_000 === 0) await new Promise((resolve) => setImmediate(resolve));
   }
-  if (chunk) yield chunk;
+  if (chunk) chunks.push(chunk);
+  return chunks;
 }
 
 /** Events for the log's own path, as COPY text. */

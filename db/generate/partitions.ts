@@ -9,7 +9,8 @@ import { type ChainState, type Month } from "./access-log";
  * leaves it unsealed for audit_seal() (migration 0007). A month that has passed and has no
  * partition yet is therefore built beside the log as a plain table, loaded with its events
  * already chained (the hashes audit_seal() would give them, computed as they are written), and
- * then attached as the month's partition: its indexes are built first, like the log's own, and on
+ * then attached as the month's partition (loading and attaching are two transactions on two
+ * connections, so one month loads while the one before is attached): its indexes are built first, like the log's own, and on
  * attaching it takes the log's triggers and its foreign key to partnerships (validated), and it is
  * given the row-level security, owner policy and TRUNCATE guard that audit_events_create_month()
  * gives every month. The chain heads move in the same transaction. No trigger is ever disabled,
@@ -128,25 +129,52 @@ export async function writeHeads(
   }
 }
 
+/** The name a month's table has while it is loaded, before it is attached under its own. */
+export function stagingName(month: Month): string {
+  return partitionName(month).replace(/^audit_events_/, "generated_audit_events_");
+}
+
 /**
- * Build a passed month's partition in one transaction: create the table, let `load` fill it (with
- * sealed events), attach it, secure it as audit_events_create_month() does, and move the heads.
+ * First stage of building a passed month: in a transaction of its own, a plain table beside the log
+ * (the owner's alone: the application role has no privilege on it) is loaded by `load` with the
+ * month's sealed events. Another connection attaches it (attachMonth) while this one loads the
+ * next month.
  */
-export async function buildMonth(
+export async function loadMonth(
   client: pg.ClientBase,
   month: Month,
   load: (table: string) => Promise<number>,
-  heads: () => readonly { chainId: string; state: ChainState }[],
 ): Promise<number> {
+  const table = `public.${stagingName(month)}`;
+  await client.query("begin");
+  try {
+    await client.query(
+      `create table ${table} (like public.audit_events including defaults including constraints)`,
+    );
+    const rows = await load(table);
+    await client.query("commit");
+    return rows;
+  } catch (error) {
+    await client.query("rollback").catch(() => undefined);
+    throw error;
+  }
+}
+
+/**
+ * Second stage, in one transaction: give the loaded month the log's indexes, attach it as the
+ * month's partition, secure it as audit_events_create_month() does, and move the chain heads.
+ */
+export async function attachMonth(
+  client: pg.ClientBase,
+  month: Month,
+  heads: readonly { chainId: string; state: ChainState }[],
+): Promise<void> {
   const name = partitionName(month);
   const from = new Date(month.startUs / 1000).toISOString();
   const to = new Date(month.endUs / 1000).toISOString();
   await client.query("begin");
   try {
-    await client.query(
-      `create table public.${name} (like public.audit_events including defaults including constraints)`,
-    );
-    const rows = await load(`public.${name}`);
+    await client.query(`alter table public.${stagingName(month)} rename to ${name}`);
     // The range as a valid constraint lets the attach skip scanning the month for it.
     await client.query(
       `alter table public.${name} add constraint ${name}_range
@@ -171,9 +199,8 @@ export async function buildMonth(
       `create trigger audit_events_no_truncate before truncate on public.${name}
          for each statement execute function public.audit_events_refuse_change()`,
     );
-    await writeHeads(client, heads());
+    await writeHeads(client, heads);
     await client.query("commit");
-    return rows;
   } catch (error) {
     await client.query("rollback").catch(() => undefined);
     throw error;

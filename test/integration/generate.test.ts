@@ -55,13 +55,22 @@ async function withOwner<T>(db: TestDatabase, work: (client: pg.Client) => Promi
   }
 }
 
+/** generateData on three connections as the owner, as the command runs it. */
+function generate(db: TestDatabase): Promise<GenerateReport> {
+  return withOwner(db, (main) =>
+    withOwner(db, (second) =>
+      withOwner(db, (third) =>
+        generateData({ main, second, third }, { scale: "small", seed: SEED, until: UNTIL }),
+      ),
+    ),
+  );
+}
+
 async function generateInto(db: TestDatabase) {
   await seedDemoPartnership(db.owner);
   await sealAll(sealThrough(db.owner));
   const before = await demoCounts(db.superuser);
-  const report = await withOwner(db, (client) =>
-    generateData(client, { scale: "small", seed: SEED, until: UNTIL }),
-  );
+  const report = await generate(db);
   return { report, before, after: await demoCounts(db.superuser) };
 }
 
@@ -205,10 +214,6 @@ describe("npm run db:generate at scale small", () => {
   });
 
   it("refuses to generate into a database that already holds generated data", async () => {
-    await expect(
-      withOwner(first, (client) =>
-        generateData(client, { scale: "small", seed: SEED, until: UNTIL }),
-      ),
-    ).rejects.toBeInstanceOf(AlreadyGenerated);
+    await expect(generate(first)).rejects.toBeInstanceOf(AlreadyGenerated);
   });
 });
