@@ -114,3 +114,23 @@ function boundQueue(pool: pg.Pool, max: number, queueMax: number): void {
 export function createKysely(pool: pg.Pool): Kysely<Database> {
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
+
+/**
+ * One client (not a pool) for a command-line tool, as `role` when given (the owner role, for a
+ * login that may assume it), named `applicationName` in pg_stat_activity.
+ */
+export async function connectClient(
+  url: string,
+  role: string | null,
+  applicationName: string,
+): Promise<pg.Client> {
+  const client = new pg.Client({ connectionString: url, application_name: applicationName });
+  await client.connect();
+  try {
+    if (role) await client.query(`set role ${pg.escapeIdentifier(role)}`);
+  } catch (error) {
+    await client.end();
+    throw error;
+  }
+  return client;
+}

@@ -1,5 +1,6 @@
-import pg from "pg";
+import type pg from "pg";
 import { OWNER_ROLE } from "../bootstrap";
+import { connectClient } from "../connection";
 import { ConfigurationError, loadDatabaseConfig, type Environment } from "../config";
 import {
   embeddedOwnerUrl,
@@ -78,14 +79,4 @@ export async function openAuditDatabase(env: Environment = process.env): Promise
   }
 }
 
-async function connect(url: string, role: string | null): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: url, application_name: "crosswalk-audit" });
-  await client.connect();
-  try {
-    if (role) await client.query(`set role ${pg.escapeIdentifier(role)}`);
-  } catch (error) {
-    await client.end();
-    throw error;
-  }
-  return client;
-}
+const connect = (url: string, role: string | null) => connectClient(url, role, "crosswalk-audit");
